@@ -1,0 +1,10 @@
+// Subcommands of the `ulrseg` program. Each takes its own argv (argv[0] = command name) and
+// returns the exit status; errors are thrown as ulr::Error (exit 1) or ulr::UsageError (exit 2).
+#pragma once
+
+namespace ulr::cli {
+
+int cmd_inspect(int argc, char** argv);  // apps/cmd_inspect.cpp
+int cmd_data(int argc, char** argv);     // apps/cmd_data.cpp
+
+}  // namespace ulr::cli

@@ -1,0 +1,58 @@
+// `ulrseg <command> ...`: dispatches to the subcommands. Errors become one line on stderr:
+// exit 2 for usage errors, 1 for runtime failures.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "apps/commands.h"
+#include "engine/error.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"inspect", ulr::cli::cmd_inspect, "print a safetensors file's metadata and tensor table"},
+    {"data", ulr::cli::cmd_data, "synthetic apartments: gen | preview | stats"},
+};
+
+void print_usage(FILE* out) {
+  std::fprintf(out,
+               "ulrseg: privacy-preserving semantic segmentation from ultra-low-resolution RGB\n\n"
+               "usage: ulrseg <command> [flags]   (ulrseg <command> --help for its flags)\n\n"
+               "commands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
+  std::fprintf(out, "\ncommon flags: --threads N, --seed K, --json\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    print_usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const ulr::UsageError& e) {
+      std::fprintf(stderr, "ulrseg %s: %s\n", c.name, e.what());
+      return 2;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "ulrseg %s: out of memory\n", c.name);
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ulrseg %s: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "ulrseg: unknown command '%s' (see ulrseg --help)\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,18 @@
+// Files written so that no reader ever sees half of one: temp file in the same folder, fsync,
+// rename over the target. A crash leaves either the old file or the new one.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace ulr {
+
+// Writes `size` bytes to `path` atomically. Throws Error("PATH: ...") on failure.
+void write_file_atomic(const std::string& path, const void* data, size_t size);
+// Reads a whole file. Throws Error("PATH: cannot open: ...") when it cannot.
+std::vector<unsigned char> read_file(const std::string& path);
+// Creates a folder and its parents (like mkdir -p). Throws Error naming the path on failure.
+void make_dirs(const std::string& path);
+bool file_exists(const std::string& path);
+
+}  // namespace ulr

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what ulrseg needs to build and test from Debian's packages. Idempotent: a package that
+# is already installed is left alone, so a second run does nothing and needs no network.
+set -euo pipefail
+need=()
+for pkg in cmake g++ make libeigen3-dev libxsimd-dev libstb-dev doctest-dev; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+# PyTorch is only for regenerating fixtures and the side-by-side benchmark: ULRSEG_WITH_TORCH=1.
+if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
+  for pkg in python3-torch python3-numpy; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+  done
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps.sh: installing ${need[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
