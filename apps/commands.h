@@ -5,6 +5,7 @@
 namespace ulr::cli {
 
 int cmd_inspect(int argc, char** argv);  // apps/cmd_inspect.cpp
-int cmd_data(int argc, char** argv);     // apps/cmd_data.cpp
+int cmd_data(int argc, char** argv);     // apps/cmd_data.cpp (preview, stats; dispatches gen)
+int cmd_data_gen(int argc, char** argv); // apps/cmd_data_gen.cpp (`ulrseg data gen`)
 
 }  // namespace ulr::cli
