@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test bench demo clean fixtures
+.PHONY: all deps configure build test bench demo clean fixtures parity-fresh
 
 all: build
 
@@ -22,9 +22,17 @@ test: build
 bench: build
 	@$(BUILD)/bench_engine
 
+# Regenerates the committed PyTorch fixtures (needs Debian's python3-torch).
 fixtures:
 	@ULRSEG_WITH_TORCH=1 bash scripts/deps.sh
-	python3 tools/reference/make_fixtures.py --seed 1 --out tests/fixtures
+	/usr/bin/python3 tools/reference/make_fixtures.py --seed 1 --out tests/fixtures
+
+# Parity against fixtures freshly made with another seed: SEED=7 make parity-fresh
+SEED ?= $(shell date +%s)
+parity-fresh: build
+	@ULRSEG_WITH_TORCH=1 bash scripts/deps.sh
+	/usr/bin/python3 tools/reference/make_fixtures.py --seed $(SEED) --out $(BUILD)/fixtures-$(SEED)
+	ULRSEG_FIXTURES=$(BUILD)/fixtures-$(SEED) $(BUILD)/test_parity
 
 clean:
 	rm -rf $(BUILD)
