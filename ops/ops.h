@@ -51,6 +51,15 @@ struct Conv2dOptions {
 // x (N,C,H,W), weight (OC, C/groups, KH, KW), bias (OC) or undefined -> (N,OC,OH,OW) with
 // OH = (H + 2*pad - dilation*(KH-1) - 1) / stride + 1 (same for W). Zero padding.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions opt);
+// The raw kernels behind conv2d, on plain buffers without autograd (the benchmark calls them).
+// Forward overwrites out (N,OC,OH,OW); bias may be null. Backward adds (+=) into dx (N,C,H,W),
+// dweight (OC,C/groups,KH,KW) and dbias (OC), each of which may be null (not wanted), given
+// dout (N,OC,OH,OW). Shapes are not checked here: conv2d checks them.
+void conv2d_forward(float* out, const float* x, const float* weight, const float* bias,
+                    const Shape& x_shape, const Shape& weight_shape, Conv2dOptions opt);
+void conv2d_backward(float* dx, float* dweight, float* dbias, const float* dout, const float* x,
+                     const float* weight, const Shape& x_shape, const Shape& weight_shape,
+                     Conv2dOptions opt);
 
 // ---- shuffle.cpp ------------------------------------------------------------------------
 Tensor pixel_shuffle(const Tensor& x, int r);    // (N, C*r*r, H, W) -> (N, C, H*r, W*r)

@@ -1,0 +1,485 @@
+// 2-D convolution (cross-correlation, as PyTorch) with stride, zero padding, dilation and groups.
+//
+// Three kernels, chosen by shape:
+//   - general: im2col + Eigen GEMM. Per sample and group, out (OCg, OH*OW) = W_g (OCg, Cg*KH*KW)
+//     x cols (Cg*KH*KW, OH*OW). 1x1 / stride 1 / pad 0 skips im2col: x itself is the column matrix.
+//   - depthwise (groups == C > 1, one input channel per group): a direct xsimd kernel, since
+//     its GEMM would be a matrix-vector product per channel.
+// Threads: work is split into fixed units (a sample's group tile for the forward, chunks of the
+// batch for the backward); every GEMM inside a unit is single-threaded. The weight gradient is
+// summed per chunk into its own buffer and the chunks are added in chunk order, so results are
+// bit-identical for any thread count.
+#include <Eigen/Core>
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "engine/error.h"
+#include "engine/parallel.h"
+#include "ops/ops.h"
+#include "ops/reference.h"
+
+namespace ulr {
+
+using fbatch = xsimd::batch<float>;
+constexpr int64_t kSimd = int64_t(fbatch::size);
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixMap = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+using ConstMatrixMap = Eigen::Map<const RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+// Output columns (OH*OW) one forward unit covers; a unit is whole output rows. Fixed by the shape
+// alone so that the split, and thus every sum, is the same for any thread count.
+constexpr int64_t kForwardTileColumns = 1024;
+// Output columns (samples x OH*OW) per backward chunk: one partial weight gradient per chunk.
+constexpr int64_t kBackwardChunkColumns = 1024;
+
+// Everything the kernels need to know about one convolution.
+struct ConvGeometry {
+  int64_t N, C, H, W;    // input (N,C,H,W)
+  int64_t OC, KH, KW;    // weight (OC, C/groups, KH, KW)
+  int64_t OH, OW;        // output (N,OC,OH,OW)
+  int64_t stride, pad, dilation, groups;
+  int64_t Cg, OCg;       // channels per group, in and out
+  int64_t K() const { return Cg * KH * KW; }  // GEMM inner size: one column of im2col
+  int64_t HW() const { return H * W; }
+  int64_t OHW() const { return OH * OW; }
+  bool pointwise() const { return KH == 1 && KW == 1 && stride == 1 && pad == 0; }
+  bool depthwise() const { return groups > 1 && Cg == 1; }
+};
+
+static ConvGeometry make_geometry(const Shape& xs, const Shape& ws, Conv2dOptions opt) {
+  ConvGeometry g;
+  g.N = xs[0], g.C = xs[1], g.H = xs[2], g.W = xs[3];
+  g.OC = ws[0], g.KH = ws[2], g.KW = ws[3];
+  g.stride = opt.stride, g.pad = opt.pad, g.dilation = opt.dilation, g.groups = opt.groups;
+  g.Cg = g.C / g.groups, g.OCg = g.OC / g.groups;
+  g.OH = (g.H + 2 * g.pad - g.dilation * (g.KH - 1) - 1) / g.stride + 1;
+  g.OW = (g.W + 2 * g.pad - g.dilation * (g.KW - 1) - 1) / g.stride + 1;
+  return g;
+}
+
+// Scratch floats from the caching allocator, returned at scope exit (no malloc in steady state).
+struct Scratch {
+  float* data;
+  size_t bytes;
+  explicit Scratch(int64_t n) : data(static_cast<float*>(allocate(size_t(n) * sizeof(float)))),
+                                bytes(size_t(n) * sizeof(float)) {}
+  ~Scratch() { deallocate(data, bytes); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+// Output columns ow in [lo, hi) read input column ow*stride + offset inside [0, W).
+static void valid_columns(int64_t offset, const ConvGeometry& g, int64_t& lo, int64_t& hi) {
+  lo = offset >= 0 ? 0 : (-offset + g.stride - 1) / g.stride;
+  hi = g.W - 1 - offset < 0 ? 0 : std::min(g.OW, (g.W - 1 - offset) / g.stride + 1);
+  lo = std::min(lo, g.OW);
+  hi = std::max(hi, lo);
+}
+
+// cols (K, (oh1-oh0)*OW), row stride ld <- one group of one sample, x (Cg,H,W), output rows
+// [oh0, oh1). Row r = (c*KH + kh)*KW + kw; positions in the padding read zero.
+static void im2col(float* cols, int64_t ld, const float* x, const ConvGeometry& g, int64_t oh0,
+                   int64_t oh1) {
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        float* row = cols + ((c * g.KH + kh) * g.KW + kw) * ld;
+        const int64_t offset = kw * g.dilation - g.pad;
+        int64_t lo, hi;
+        valid_columns(offset, g, lo, hi);
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+          float* dst = row + (oh - oh0) * g.OW;
+          const int64_t ih = oh * g.stride - g.pad + kh * g.dilation;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(dst, dst + g.OW, 0.0f);
+            continue;
+          }
+          const float* src = x + c * g.HW() + ih * g.W + offset;
+          std::fill(dst, dst + lo, 0.0f);
+          if (g.stride == 1)
+            std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(float));
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * g.stride];
+          std::fill(dst + hi, dst + g.OW, 0.0f);
+        }
+      }
+}
+
+// dx (Cg,H,W) += col2im(dcols), the adjoint of im2col over all output rows.
+static void col2im_add(float* dx, const float* dcols, const ConvGeometry& g) {
+  const int64_t ld = g.OHW();
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const float* row = dcols + ((c * g.KH + kh) * g.KW + kw) * ld;
+        const int64_t offset = kw * g.dilation - g.pad;
+        int64_t lo, hi;
+        valid_columns(offset, g, lo, hi);
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const int64_t ih = oh * g.stride - g.pad + kh * g.dilation;
+          if (ih < 0 || ih >= g.H) continue;
+          const float* src = row + oh * g.OW;
+          float* dst = dx + c * g.HW() + ih * g.W + offset;
+          if (g.stride == 1)
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.stride] += src[ow];
+        }
+      }
+}
+
+// ---- forward kernels ----------------------------------------------------------------------
+
+// GEMM path. One unit = (sample, group, tile of output rows).
+static void conv2d_forward_gemm(float* out, const float* x, const float* weight, const float* bias,
+                                const ConvGeometry& g) {
+  const int64_t K = g.K(), OHW = g.OHW();
+  const int64_t tile_rows = std::max<int64_t>(1, std::min(g.OH, kForwardTileColumns / g.OW));
+  const int64_t tiles = (g.OH + tile_rows - 1) / tile_rows;
+  const int64_t units = g.N * g.groups * tiles;
+  parallel_for(units, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t n = u / (g.groups * tiles), gi = (u / tiles) % g.groups, t = u % tiles;
+      const int64_t oh0 = t * tile_rows, oh1 = std::min(g.OH, oh0 + tile_rows);
+      const int64_t cols_n = (oh1 - oh0) * g.OW;
+      const float* xg = x + (n * g.C + gi * g.Cg) * g.HW();
+      float* og = out + (n * g.OC + gi * g.OCg) * OHW + oh0 * g.OW;  // (OCg, cols_n), ld OHW
+      for (int64_t oc = 0; oc < g.OCg; ++oc)
+        std::fill(og + oc * OHW, og + oc * OHW + cols_n, bias ? bias[gi * g.OCg + oc] : 0.0f);
+      MatrixMap o(og, g.OCg, cols_n, Eigen::OuterStride<>(OHW));
+      ConstMatrixMap w(weight + gi * g.OCg * K, g.OCg, K, Eigen::OuterStride<>(K));
+      if (g.pointwise()) {
+        ConstMatrixMap cols(xg + oh0 * g.OW, K, cols_n, Eigen::OuterStride<>(g.HW()));
+        o.noalias() += w * cols;
+      } else {
+        Scratch cols_buf(K * cols_n);
+        im2col(cols_buf.data, cols_n, xg, g, oh0, oh1);
+        ConstMatrixMap cols(cols_buf.data, K, cols_n, Eigen::OuterStride<>(cols_n));
+        o.noalias() += w * cols;
+      }
+    }
+  });
+}
+
+// out (OH,OW) = b + sum_kh,kw w[kh,kw] * xp[oh*s + kh*d, ow*s + kw*d] over a zero-padded
+// plane xp (Hp, Wp). Stride 1 runs SIMD along ow.
+static void depthwise_plane_forward(float* out, const float* xp, int64_t Wp, const float* w,
+                                    float b, const ConvGeometry& g) {
+  const int64_t s = g.stride, d = g.dilation;
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    float* o = out + oh * g.OW;
+    int64_t ow = 0;
+    if (s == 1) {
+      for (; ow + kSimd <= g.OW; ow += kSimd) {
+        fbatch acc(b);
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          const float* row = xp + (oh + kh * d) * Wp + ow;
+          for (int64_t kw = 0; kw < g.KW; ++kw)
+            acc = xsimd::fma(fbatch::load_unaligned(row + kw * d), fbatch(w[kh * g.KW + kw]), acc);
+        }
+        acc.store_unaligned(o + ow);
+      }
+    }
+    for (; ow < g.OW; ++ow) {
+      float acc = b;
+      for (int64_t kh = 0; kh < g.KH; ++kh) {
+        const float* row = xp + (oh * s + kh * d) * Wp + ow * s;
+        for (int64_t kw = 0; kw < g.KW; ++kw) acc = std::fma(row[kw * d], w[kh * g.KW + kw], acc);
+      }
+      o[ow] = acc;
+    }
+  }
+}
+
+// xp (Hp,Wp) <- x (H,W) surrounded by `pad` zeros.
+static void pad_plane(float* xp, const float* x, const ConvGeometry& g, int64_t Hp, int64_t Wp) {
+  std::fill(xp, xp + Hp * Wp, 0.0f);
+  for (int64_t h = 0; h < g.H; ++h)
+    std::memcpy(xp + (h + g.pad) * Wp + g.pad, x + h * g.W, size_t(g.W) * sizeof(float));
+}
+
+// Depthwise path. One unit = one (sample, output channel) plane.
+static void conv2d_forward_depthwise(float* out, const float* x, const float* weight,
+                                     const float* bias, const ConvGeometry& g) {
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, KK = g.KH * g.KW;
+  parallel_for(g.N * g.OC, 4, [&](int64_t begin, int64_t end) {
+    Scratch xp(Hp * Wp);
+    int64_t padded = -1;  // which input plane xp holds
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t n = p / g.OC, oc = p % g.OC, c = oc / g.OCg, plane = n * g.C + c;
+      if (plane != padded) pad_plane(xp.data, x + plane * g.HW(), g, Hp, Wp), padded = plane;
+      depthwise_plane_forward(out + p * g.OHW(), xp.data, Wp, weight + oc * KK,
+                              bias ? bias[oc] : 0.0f, g);
+    }
+  });
+}
+
+void conv2d_forward(float* out, const float* x, const float* weight, const float* bias,
+                    const Shape& x_shape, const Shape& weight_shape, Conv2dOptions opt) {
+  ConvGeometry g = make_geometry(x_shape, weight_shape, opt);
+  if (g.depthwise())
+    conv2d_forward_depthwise(out, x, weight, bias, g);
+  else
+    conv2d_forward_gemm(out, x, weight, bias, g);
+}
+
+// ---- backward kernels ---------------------------------------------------------------------
+
+// db (OC) += sum over n, oh, ow of dout. One unit per channel, samples in order.
+static void conv2d_backward_bias(float* dbias, const float* dout, const ConvGeometry& g) {
+  parallel_for(g.OC, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t oc = begin; oc < end; ++oc) {
+      double s = 0;
+      for (int64_t n = 0; n < g.N; ++n) {
+        const float* p = dout + (n * g.OC + oc) * g.OHW();
+        for (int64_t i = 0; i < g.OHW(); ++i) s += p[i];
+      }
+      dbias[oc] += float(s);
+    }
+  });
+}
+
+// GEMM path. One unit = a chunk of samples; per sample and group:
+//   dW_g (OCg, K) += dout_g (OCg, OHW) x cols^T (OHW, K)   into the chunk's partial sum
+//   dcols (K, OHW) = W_g^T (K, OCg) x dout_g,  dx_g += col2im(dcols)
+static void conv2d_backward_gemm(float* dx, float* dweight, const float* dout, const float* x,
+                                 const float* weight, const ConvGeometry& g) {
+  const int64_t K = g.K(), OHW = g.OHW(), wsize = g.OC * K;
+  const int64_t chunk = std::max<int64_t>(1, std::min(g.N, kBackwardChunkColumns / OHW));
+  const int64_t chunks = (g.N + chunk - 1) / chunk;
+  Scratch partial(dweight ? chunks * wsize : 1);  // (chunks, OC, K)
+  parallel_for(g.N, chunk, [&](int64_t begin, int64_t end) {
+    float* dw = dweight ? partial.data + (begin / chunk) * wsize : nullptr;
+    if (dw) std::fill(dw, dw + wsize, 0.0f);
+    Scratch cols_buf(g.pointwise() ? 1 : K * OHW);
+    Scratch dcols_buf(g.pointwise() || !dx ? 1 : K * OHW);
+    for (int64_t n = begin; n < end; ++n)
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        const float* xg = x + (n * g.C + gi * g.Cg) * g.HW();
+        ConstMatrixMap dout_g(dout + (n * g.OC + gi * g.OCg) * OHW, g.OCg, OHW,
+                              Eigen::OuterStride<>(OHW));
+        ConstMatrixMap w(weight + gi * g.OCg * K, g.OCg, K, Eigen::OuterStride<>(K));
+        if (dw) {
+          const float* cols_ptr = xg;
+          if (!g.pointwise()) {
+            im2col(cols_buf.data, OHW, xg, g, 0, g.OH);
+            cols_ptr = cols_buf.data;
+          }
+          ConstMatrixMap cols(cols_ptr, K, OHW, Eigen::OuterStride<>(OHW));
+          MatrixMap dw_g(dw + gi * g.OCg * K, g.OCg, K, Eigen::OuterStride<>(K));
+          dw_g.noalias() += dout_g * cols.transpose();
+        }
+        if (dx) {
+          float* dxg = dx + (n * g.C + gi * g.Cg) * g.HW();
+          if (g.pointwise()) {
+            MatrixMap dx_g(dxg, K, OHW, Eigen::OuterStride<>(OHW));
+            dx_g.noalias() += w.transpose() * dout_g;
+          } else {
+            MatrixMap dcols(dcols_buf.data, K, OHW, Eigen::OuterStride<>(OHW));
+            dcols.noalias() = w.transpose() * dout_g;
+            col2im_add(dxg, dcols_buf.data, g);
+          }
+        }
+      }
+  });
+  if (!dweight) return;
+  parallel_for(wsize, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      const float* p = partial.data + c * wsize;
+      for (int64_t i = begin; i < end; ++i) dweight[i] += p[i];
+    }
+  });
+}
+
+// One (sample, output channel) plane of the depthwise backward over padded planes xp, dxp:
+//   dw[kh,kw] += sum_oh,ow dout[oh,ow] * xp[oh*s + kh*d, ow*s + kw*d]
+//   dxp[oh*s + kh*d, ow*s + kw*d] += w[kh,kw] * dout[oh,ow]
+static void depthwise_plane_backward(float* dxp, float* dw, const float* dout, const float* xp,
+                                     int64_t Wp, const float* w, const ConvGeometry& g) {
+  const int64_t s = g.stride, d = g.dilation;
+  for (int64_t kh = 0; kh < g.KH; ++kh)
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+      const float wk = w[kh * g.KW + kw];
+      fbatch acc(0.0f);
+      float tail = 0.0f;
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        const float* go = dout + oh * g.OW;
+        const int64_t base = (oh * s + kh * d) * Wp + kw * d;
+        const float* xr = xp + base;
+        float* dxr = dxp ? dxp + base : nullptr;
+        int64_t ow = 0;
+        if (s == 1) {
+          for (; ow + kSimd <= g.OW; ow += kSimd) {
+            fbatch gv = fbatch::load_unaligned(go + ow);
+            if (dw) acc = xsimd::fma(gv, fbatch::load_unaligned(xr + ow), acc);
+            if (dxr) xsimd::fma(gv, fbatch(wk), fbatch::load_unaligned(dxr + ow)).store_unaligned(dxr + ow);
+          }
+        }
+        for (; ow < g.OW; ++ow) {
+          if (dw) tail = std::fma(go[ow], xr[ow * s], tail);
+          if (dxr) dxr[ow * s] = std::fma(go[ow], wk, dxr[ow * s]);
+        }
+      }
+      if (dw) dw[kh * g.KW + kw] += xsimd::hadd(acc) + tail;
+    }
+}
+
+// Depthwise path. One unit = one input channel with its OCg output channels over all samples,
+// samples in order: the weight gradient needs no partial buffers and dx planes are disjoint.
+static void conv2d_backward_depthwise(float* dx, float* dweight, const float* dout, const float* x,
+                                      const float* weight, const ConvGeometry& g) {
+  const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, KK = g.KH * g.KW;
+  parallel_for(g.C, 1, [&](int64_t begin, int64_t end) {
+    Scratch xp(Hp * Wp), dxp(Hp * Wp), dw(g.OCg * KK);
+    for (int64_t c = begin; c < end; ++c) {
+      std::fill(dw.data, dw.data + g.OCg * KK, 0.0f);
+      for (int64_t n = 0; n < g.N; ++n) {
+        const int64_t plane = n * g.C + c;
+        if (dweight) pad_plane(xp.data, x + plane * g.HW(), g, Hp, Wp);
+        if (dx) std::fill(dxp.data, dxp.data + Hp * Wp, 0.0f);
+        for (int64_t j = 0; j < g.OCg; ++j) {
+          const int64_t oc = c * g.OCg + j;
+          depthwise_plane_backward(dx ? dxp.data : nullptr, dweight ? dw.data + j * KK : nullptr,
+                                   dout + (n * g.OC + oc) * g.OHW(), xp.data, Wp,
+                                   weight + oc * KK, g);
+        }
+        if (dx) {
+          float* dxc = dx + plane * g.HW();
+          for (int64_t h = 0; h < g.H; ++h) {
+            const float* src = dxp.data + (h + g.pad) * Wp + g.pad;
+            for (int64_t w = 0; w < g.W; ++w) dxc[h * g.W + w] += src[w];
+          }
+        }
+      }
+      if (dweight)
+        for (int64_t i = 0; i < g.OCg * KK; ++i) dweight[c * g.OCg * KK + i] += dw.data[i];
+    }
+  });
+}
+
+void conv2d_backward(float* dx, float* dweight, float* dbias, const float* dout, const float* x,
+                     const float* weight, const Shape& x_shape, const Shape& weight_shape,
+                     Conv2dOptions opt) {
+  ConvGeometry g = make_geometry(x_shape, weight_shape, opt);
+  if (dbias) conv2d_backward_bias(dbias, dout, g);
+  if (!dx && !dweight) return;
+  if (g.depthwise())
+    conv2d_backward_depthwise(dx, dweight, dout, x, weight, g);
+  else
+    conv2d_backward_gemm(dx, dweight, dout, x, weight, g);
+}
+
+// ---- scalar reference ---------------------------------------------------------------------
+namespace ref {
+
+// Calls fn(n, oc, oh, ow, c, kh, kw, ih, iw) for every product term of the convolution.
+template <class Fn>
+static void for_each_term(const ConvGeometry& g, Fn&& fn) {
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t oc = 0; oc < g.OC; ++oc)
+      for (int64_t oh = 0; oh < g.OH; ++oh)
+        for (int64_t ow = 0; ow < g.OW; ++ow)
+          for (int64_t ci = 0; ci < g.Cg; ++ci)
+            for (int64_t kh = 0; kh < g.KH; ++kh)
+              for (int64_t kw = 0; kw < g.KW; ++kw) {
+                int64_t ih = oh * g.stride - g.pad + kh * g.dilation;
+                int64_t iw = ow * g.stride - g.pad + kw * g.dilation;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                fn(n, oc, oh, ow, (oc / g.OCg) * g.Cg + ci, ci, kh, kw, ih, iw);
+              }
+}
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions opt) {
+  ConvGeometry g = make_geometry(x.shape(), weight.shape(), opt);
+  std::vector<double> acc(size_t(g.N * g.OC * g.OHW()), 0.0);
+  for_each_term(g, [&](int64_t n, int64_t oc, int64_t oh, int64_t ow, int64_t c, int64_t ci,
+                       int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+    acc[size_t(((n * g.OC + oc) * g.OH + oh) * g.OW + ow)] +=
+        double(x.data()[((n * g.C + c) * g.H + ih) * g.W + iw]) *
+        double(weight.data()[((oc * g.Cg + ci) * g.KH + kh) * g.KW + kw]);
+  });
+  Tensor out = Tensor::empty({g.N, g.OC, g.OH, g.OW});
+  for (size_t i = 0; i < acc.size(); ++i)
+    out.data()[i] = float(acc[i] + (bias.defined() ? bias.data()[int64_t(i) / g.OHW() % g.OC] : 0.0));
+  return out;
+}
+
+Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& weight, const Tensor& dout,
+                            Conv2dOptions opt) {
+  ConvGeometry g = make_geometry(x.shape(), weight.shape(), opt);
+  std::vector<double> dx(size_t(x.numel()), 0.0), dw(size_t(weight.numel()), 0.0),
+      db(size_t(g.OC), 0.0);
+  for_each_term(g, [&](int64_t n, int64_t oc, int64_t oh, int64_t ow, int64_t c, int64_t ci,
+                       int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
+    double go = dout.data()[((n * g.OC + oc) * g.OH + oh) * g.OW + ow];
+    int64_t xi = ((n * g.C + c) * g.H + ih) * g.W + iw;
+    int64_t wi = ((oc * g.Cg + ci) * g.KH + kh) * g.KW + kw;
+    dx[size_t(xi)] += go * weight.data()[wi];
+    dw[size_t(wi)] += go * x.data()[xi];
+  });
+  for (int64_t i = 0; i < dout.numel(); ++i) db[size_t(i / g.OHW() % g.OC)] += dout.data()[i];
+  auto to_tensor = [](const std::vector<double>& v, const Shape& s) {
+    Tensor t = Tensor::empty(s);
+    for (size_t i = 0; i < v.size(); ++i) t.data()[i] = float(v[i]);
+    return t;
+  };
+  return {to_tensor(dx, x.shape()), to_tensor(dw, weight.shape()), to_tensor(db, {g.OC})};
+}
+
+}  // namespace ref
+
+// ---- autograd glue ------------------------------------------------------------------------
+
+static void check_conv2d_args(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                              Conv2dOptions opt) {
+  auto fail = [&](const std::string& why) {
+    std::string msg = "conv2d: input " + x.shape().str() + ", weight " + weight.shape().str();
+    if (bias.defined()) msg += ", bias " + bias.shape().str();
+    throw Error(msg + ": " + why);
+  };
+  if (x.rank() != 4) fail("input must be (N,C,H,W)");
+  if (weight.rank() != 4) fail("weight must be (OC, C/groups, KH, KW)");
+  if (opt.stride < 1 || opt.dilation < 1 || opt.pad < 0 || opt.groups < 1)
+    fail("needs stride >= 1, dilation >= 1, pad >= 0, groups >= 1 (got stride " +
+         std::to_string(opt.stride) + ", pad " + std::to_string(opt.pad) + ", dilation " +
+         std::to_string(opt.dilation) + ", groups " + std::to_string(opt.groups) + ")");
+  const int64_t C = x.size(1), OC = weight.size(0);
+  if (C % opt.groups != 0 || OC % opt.groups != 0)
+    fail("groups " + std::to_string(opt.groups) + " does not divide input channels " +
+         std::to_string(C) + " and output channels " + std::to_string(OC));
+  if (weight.size(1) != C / opt.groups)
+    fail("weight expects " + std::to_string(weight.size(1)) + " channels per group, input has " +
+         std::to_string(C) + " channels in " + std::to_string(opt.groups) + " groups");
+  if (weight.size(2) < 1 || weight.size(3) < 1) fail("empty kernel");
+  for (int d = 0; d < 2; ++d) {
+    const int64_t extent = int64_t(opt.dilation) * (weight.size(2 + d) - 1) + 1;
+    if (extent > x.size(2 + d) + 2 * opt.pad)
+      fail("kernel extent " + std::to_string(extent) + " exceeds the padded input " +
+           std::to_string(x.size(2 + d) + 2 * opt.pad));
+  }
+  if (bias.defined() && (bias.rank() != 1 || bias.size(0) != OC))
+    fail("bias must be (" + std::to_string(OC) + ")");
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions opt) {
+  check_conv2d_args(x, weight, bias, opt);
+  ConvGeometry g = make_geometry(x.shape(), weight.shape(), opt);
+  Tensor out = Tensor::empty({g.N, g.OC, g.OH, g.OW});
+  conv2d_forward(out.data(), x.data(), weight.data(), bias.defined() ? bias.data() : nullptr,
+                 x.shape(), weight.shape(), opt);
+  if (should_record({x, weight, bias})) {
+    record(out, "conv2d", {x, weight, bias}, [x, weight, bias, opt](const Tensor& out) {
+      conv2d_backward(x.requires_grad() ? x.grad_data() : nullptr,
+                      weight.requires_grad() ? weight.grad_data() : nullptr,
+                      bias.defined() && bias.requires_grad() ? bias.grad_data() : nullptr,
+                      out.grad_data(), x.data(), weight.data(), x.shape(), weight.shape(), opt);
+    });
+  }
+  return out;
+}
+
+}  // namespace ulr
