@@ -44,17 +44,21 @@ class Json {
   bool has(const std::string& key) const;
   const Json& get(const std::string& key) const;
   const Json& at(const std::string& key) const;
+  // set() on a null value makes it an object, push() makes it an array.
   Json& set(const std::string& key, Json value);  // replaces or appends; returns *this
   Json& push(Json value);                         // arrays; returns *this
   size_t size() const;                            // array items or object members
 
   // Parses text; throws Error("<label>: line L col C: problem"). Duplicate object keys are an
-  // error. Numbers are doubles.
+  // error, as are invalid UTF-8 and nesting deeper than 256 levels. Numbers are doubles.
   static Json parse(const std::string& text, const std::string& label = "json");
   // Serializes compactly (indent < 0) or pretty-printed; object members in insertion order.
+  // Integral numbers below 2^53 print without a decimal point, others in the shortest form
+  // that reads back to the same double; NaN and infinity (not JSON) print as null.
   std::string dump(int indent = -1) const;
 
  private:
+  friend class JsonParser;
   Type type_ = Type::Null;
   bool bool_ = false;
   double number_ = 0;

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `ulrseg inspect`: a small safetensors file written here byte by byte (no Python), its text and
+# JSON output, and the exit codes for a malformed file (1) and a missing argument (2).
+# usage: bash tests/cli_inspect.sh <ulrseg binary> <source dir>
+set -u
+ulrseg="$1"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# Writes a safetensors file: $1 path, $2 header JSON, $3 data as printf escapes. The header is
+# padded with spaces to a multiple of 8 and preceded by its length (8 bytes, little-endian).
+write_safetensors() {
+  local path=$1 header=$2 data=$3
+  while (( ${#header} % 8 != 0 )); do header="$header "; done
+  local n=${#header}
+  printf "\\$(printf %03o $((n & 255)))\\$(printf %03o $((n >> 8 & 255)))\\000\\000\\000\\000\\000\\000" > "$path"
+  printf '%s' "$header" >> "$path"
+  printf "$data" >> "$path"
+}
+
+good="$dir/small.safetensors"
+# a.weight: F32 [1.0, -2.5]; b.labels: U8 [1, 2, 3]; c.empty: F32 [0, 4].
+write_safetensors "$good" \
+  '{"__metadata__":{"format":"ulrseg-test"},"a.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b.labels":{"dtype":"U8","shape":[3],"data_offsets":[8,11]},"c.empty":{"dtype":"F32","shape":[0,4],"data_offsets":[11,11]}}' \
+  '\000\000\200\077\000\000\040\300\001\002\003'
+
+out=$("$ulrseg" inspect "$good" 2>"$dir/err"); rc=$?
+[ "$rc" -eq 0 ] || fail "inspect of a good file exited $rc: $(cat "$dir/err")"
+for want in "format: ulrseg-test" "a.weight" "b.labels" "c.empty" "F32" "U8" "[0,4]" \
+            "total: 3 tensors, 5 parameters, 11 bytes of data"; do
+  grep -qF -- "$want" <<<"$out" || fail "text output lacks '$want'"
+done
+# a.weight: count 2, min -2.5, max 1, mean -0.75; b.labels: 1, 3, 2; c.empty: no statistics.
+grep -qE 'a\.weight +F32 +\[2\] +2 +-2\.5 +1 +-0\.75$' <<<"$out" || fail "a.weight row: $out"
+grep -qE 'b\.labels +U8 +\[3\] +3 +1 +3 +2$' <<<"$out" || fail "b.labels row: $out"
+grep -qE 'c\.empty +F32 +\[0,4\] +0 +- +- +-$' <<<"$out" || fail "c.empty row: $out"
+
+json=$("$ulrseg" inspect "$good" --json); rc=$?
+[ "$rc" -eq 0 ] || fail "inspect --json exited $rc"
+[ "$(wc -l <<<"$json")" -eq 1 ] || fail "JSON output is not one line"
+for want in '"name":"a.weight"' '"mean":-0.75' '"format":"ulrseg-test"' '"parameters":5' \
+            '"shape":[0,4],"count":0,"bytes":0,"min":null'; do
+  grep -qF -- "$want" <<<"$json" || fail "JSON output lacks '$want'"
+done
+
+# Malformed: the same file cut short inside the header.
+bad="$dir/cut.safetensors"
+head -c 40 "$good" > "$bad"
+"$ulrseg" inspect "$bad" >"$dir/out" 2>"$dir/err"; rc=$?
+[ "$rc" -eq 1 ] || fail "truncated file: exit $rc, want 1"
+[ "$(wc -l <"$dir/err")" -eq 1 ] || fail "truncated file: want one line on stderr, got: $(cat "$dir/err")"
+grep -qF "ulrseg inspect: $bad: header length" "$dir/err" || fail "truncated file message: $(cat "$dir/err")"
+
+# Malformed: a byte after the last tensor.
+cat "$good" > "$dir/trailing.safetensors"
+printf '\000' >> "$dir/trailing.safetensors"
+"$ulrseg" inspect "$dir/trailing.safetensors" >/dev/null 2>"$dir/err"; rc=$?
+[ "$rc" -eq 1 ] || fail "trailing byte: exit $rc, want 1"
+grep -qF "1 trailing bytes after the last tensor" "$dir/err" || fail "trailing message: $(cat "$dir/err")"
+
+# A file that does not exist.
+"$ulrseg" inspect "$dir/nope.safetensors" >/dev/null 2>"$dir/err"; rc=$?
+[ "$rc" -eq 1 ] || fail "missing file: exit $rc, want 1"
+grep -qF "$dir/nope.safetensors: cannot open" "$dir/err" || fail "missing file message: $(cat "$dir/err")"
+
+# Usage errors: no FILE, an unknown flag.
+"$ulrseg" inspect >/dev/null 2>"$dir/err"; rc=$?
+[ "$rc" -eq 2 ] || fail "no argument: exit $rc, want 2"
+grep -qF "ulrseg inspect: missing FILE" "$dir/err" || fail "no-argument message: $(cat "$dir/err")"
+"$ulrseg" inspect "$good" --bogus >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] || fail "unknown flag: exit $rc, want 2"
+
+if [ "$failures" -ne 0 ]; then
+  echo "cli_inspect: $failures failure(s)" >&2
+  exit 1
+fi
+echo "cli_inspect: ok"

@@ -1,0 +1,201 @@
+// Optimizers against torch 1.13: three steps on a fixed quadratic, with the parameter values
+// torch.optim printed (script in the comment below), plus gradient clipping and thread
+// independence.
+//
+//   p0 = [0.5, -1.25, 2.0, 0.0, -0.3]; a = [1, 2, 0.5, 3, 1.5]; b = [0.1, -0.2, 0.3, 0.05, 0]
+//   p = torch.tensor(p0, requires_grad=True); opt = torch.optim.<...>([p], ...)
+//   for _ in range(3):
+//       opt.zero_grad(); (0.5 * a * p * p + b * p).sum().backward(); opt.step()
+//   print(p.tolist())
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "engine/parallel.h"
+#include "train/optim.h"
+
+using namespace ulr;
+
+namespace {
+
+const std::vector<float> kStart = {0.5f, -1.25f, 2.0f, 0.0f, -0.3f};
+const std::vector<float> kA = {1.0f, 2.0f, 0.5f, 3.0f, 1.5f};
+const std::vector<float> kB = {0.1f, -0.2f, 0.3f, 0.05f, 0.0f};
+
+// Gradient of sum(0.5 a p^2 + b p), rounded as torch's autograd does: x = (0.5 a) p reaches
+// p twice, then b is added: (x + x) + b, which is 2x + b rounded once.
+void set_quadratic_grad(const Tensor& p) {
+  float* g = p.grad_data();
+  for (size_t i = 0; i < kA.size(); ++i) {
+    float x = (0.5f * kA[i]) * p.data()[i];
+    g[i] = std::fma(x, 2.0f, kB[i]);
+  }
+}
+
+std::vector<float> run(const std::function<void(const Tensor&)>& make_and_step_3) {
+  Tensor p = Tensor::from_vector({5}, kStart).set_requires_grad(true);
+  make_and_step_3(p);
+  return p.to_vector();
+}
+
+template <class Opt>
+void three_steps(Opt& opt, const Tensor& p) {
+  for (int s = 0; s < 3; ++s) {
+    opt.zero_grad();
+    set_quadratic_grad(p);
+    opt.step();
+  }
+}
+
+void check_relative(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("element " << i << ": got " << got[i] << " want " << want[i]);
+    CHECK(std::fabs(double(got[i]) - double(want[i])) <= 1e-6 * std::fabs(double(want[i])) + 1e-9);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Adam matches torch.optim.Adam") {
+  check_relative(run([](const Tensor& p) {
+                   AdamOptions o;
+                   o.lr = 0.1f;
+                   Adam opt({p}, o);
+                   three_steps(opt, p);
+                   CHECK(opt.steps() == 3);
+                 }),
+                 {0.203541607f, -0.95103991f, 1.70045209f, 0.0214465633f, -0.0132889822f});
+  // Adam(lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1): L2 added to the gradient.
+  check_relative(run([](const Tensor& p) {
+                   AdamOptions o;
+                   o.lr = 0.05f, o.beta1 = 0.8f, o.beta2 = 0.99f, o.eps = 1e-6f;
+                   o.weight_decay = 0.1f;
+                   Adam opt({p}, o);
+                   three_steps(opt, p);
+                 }),
+                 {0.351071715f, -1.10040569f, 1.85020685f, -0.002175387f, -0.152712554f});
+}
+
+TEST_CASE("AdamW matches torch.optim.AdamW") {
+  check_relative(run([](const Tensor& p) {
+                   AdamOptions o;
+                   o.lr = 0.1f, o.weight_decay = 0.01f;
+                   Adam opt = AdamW({p}, o);
+                   three_steps(opt, p);
+                 }),
+                 {0.202370137f, -0.947610497f, 1.69476867f, 0.0215327293f, -0.0127623603f});
+  check_relative(run([](const Tensor& p) {
+                   AdamOptions o;
+                   o.lr = 0.05f, o.beta1 = 0.8f, o.beta2 = 0.99f, o.eps = 1e-6f;
+                   o.weight_decay = 0.5f;
+                   Adam opt = AdamW({p}, o);
+                   three_steps(opt, p);
+                 }),
+                 {0.318524659f, -1.01298726f, 1.70785213f, -0.00230824202f, -0.13507247f});
+}
+
+TEST_CASE("SGD matches torch.optim.SGD") {
+  auto sgd = [](SgdOptions o) {
+    return run([o](const Tensor& p) {
+      Sgd opt({p}, o);
+      three_steps(opt, p);
+    });
+  };
+  SgdOptions plain;
+  plain.lr = 0.1f;
+  check_relative(sgd(plain), {0.337400019f, -0.591199994f, 1.62917507f, -0.010950001f,
+                              -0.184237495f});
+  SgdOptions momentum;
+  momentum.lr = 0.1f, momentum.momentum = 0.9f;
+  check_relative(sgd(momentum), {0.191600025f, 0.0163000543f, 1.30157506f, -0.0212999992f,
+                                 -0.0789374933f});
+  SgdOptions damped;
+  damped.lr = 0.05f, damped.momentum = 0.8f, damped.dampening = 0.3f, damped.weight_decay = 0.2f;
+  check_relative(sgd(damped), {0.352259248f, -0.648962677f, 1.63490367f, -0.00982736051f,
+                               -0.194233909f});
+  SgdOptions nesterov;
+  nesterov.lr = 0.1f, nesterov.momentum = 0.9f, nesterov.nesterov = true;
+  nesterov.weight_decay = 0.01f;
+  check_relative(sgd(nesterov), {0.0937872306f, 0.250175983f, 1.02880573f, -0.0224206205f,
+                                 -0.023430638f});
+}
+
+TEST_CASE("optimizers skip parameters without a gradient") {
+  Tensor with = Tensor::from_vector({2}, {1.0f, 2.0f}).set_requires_grad(true);
+  Tensor without = Tensor::from_vector({2}, {3.0f, 4.0f}).set_requires_grad(true);
+  with.grad_data()[0] = 1.0f;
+  Adam adam({with, without}, AdamOptions{});
+  adam.step();
+  CHECK(without.to_vector() == std::vector<float>{3.0f, 4.0f});
+  CHECK_FALSE(without.has_grad());
+  // First Adam step moves each coordinate with a nonzero gradient by about lr.
+  CHECK(with.to_vector()[0] == doctest::Approx(1.0f - 1e-3f).epsilon(1e-5));
+  CHECK(with.to_vector()[1] == 2.0f);
+  SgdOptions o;
+  o.momentum = 0.9f;
+  Sgd sgd({with, without}, o);
+  sgd.step();
+  CHECK(sgd.momentum_buffers()[0].defined());
+  CHECK_FALSE(sgd.momentum_buffers()[1].defined());
+}
+
+TEST_CASE("clip_grad_norm matches torch.nn.utils.clip_grad_norm_") {
+  // torch: grads [3,4] and [[1,-2],[2,0.5]], max_norm 2 -> total norm 5.85234976, and the
+  // gradients scaled by 2 / (5.85234976 + 1e-6).
+  Tensor a = Tensor::zeros({2}).set_requires_grad(true);
+  Tensor b = Tensor::zeros({2, 2}).set_requires_grad(true);
+  Tensor none = Tensor::zeros({3}).set_requires_grad(true);
+  const float ga[] = {3.0f, 4.0f}, gb[] = {1.0f, -2.0f, 2.0f, 0.5f};
+  std::memcpy(a.grad_data(), ga, sizeof ga);
+  std::memcpy(b.grad_data(), gb, sizeof gb);
+  float norm = clip_grad_norm({a, none, b}, 2.0f);
+  CHECK(norm == doctest::Approx(5.85234976).epsilon(1e-7));
+  check_relative(a.grad().to_vector(), {1.0252290964126587f, 1.3669720888137817f});
+  check_relative(b.grad().to_vector(), {0.34174302220344543f, -0.6834860444068909f,
+                                        0.6834860444068909f, 0.17087151110172272f});
+  CHECK_FALSE(none.has_grad());
+  // Below the limit nothing changes.
+  std::vector<float> before = b.grad().to_vector();
+  float small = clip_grad_norm({a, b}, 100.0f);
+  CHECK(small == doctest::Approx(2.0).epsilon(1e-6));
+  CHECK(b.grad().to_vector() == before);
+}
+
+TEST_CASE("optimizer steps are bit-identical for 1 and 2 threads") {
+  // Large enough to span many parallel chunks, with a ragged tail.
+  const int64_t n = 300007;
+  auto simulate = [&](int threads) {
+    ThreadScope scope(threads);
+    Rng rng(42);
+    Tensor p = Tensor::randn({n}, rng).set_requires_grad(true);
+    Tensor q = Tensor::randn({7, 13}, rng).set_requires_grad(true);
+    AdamOptions ao;
+    ao.weight_decay = 0.05f;
+    Adam adam = AdamW({p, q}, ao);
+    SgdOptions so;
+    so.momentum = 0.9f, so.nesterov = true, so.weight_decay = 1e-4f;
+    Sgd sgd({p, q}, so);
+    std::vector<float> norms;
+    for (int s = 0; s < 3; ++s) {
+      for (const Tensor& t : {p, q}) {
+        float* g = t.grad_data();
+        for (int64_t i = 0; i < t.numel(); ++i) g[i] = std::sin(float(i) * 0.37f + float(s)) * 3.0f;
+      }
+      norms.push_back(clip_grad_norm({p, q}, 10.0f));
+      adam.step();
+      sgd.step();
+    }
+    std::vector<float> out = p.to_vector();
+    std::vector<float> qv = q.to_vector();
+    out.insert(out.end(), qv.begin(), qv.end());
+    out.insert(out.end(), norms.begin(), norms.end());
+    return out;
+  };
+  std::vector<float> one = simulate(1), two = simulate(2);
+  REQUIRE(one.size() == two.size());
+  CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+}

@@ -1,0 +1,182 @@
+// torch.optim's update rules (PyTorch 1.13, single-tensor path), operation for operation, in
+// float32 like torch's parameters; scalars that torch computes as Python floats (bias
+// corrections, 1 - beta, 1 - lr*wd) are computed here in double and rounded once.
+//
+// torch's CPU kernels compute `a + alpha * b` (add with alpha, addcmul) as one fused
+// multiply-add where the hardware has it; so do we, spelled out with fused() so that the
+// rounding is the same in every build rather than left to the compiler's contraction.
+//
+// Each update is elementwise over fixed-size chunks (parallel_for), so the work done for an
+// element never depends on the thread count: results are bit-identical for any --threads.
+#include "train/optim.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "engine/parallel.h"
+
+namespace ulr {
+
+namespace {
+
+constexpr int64_t kGrain = 1 << 14;  // elements per chunk
+
+// a * b + c, rounded once where the CPU has FMA (as torch's kernels), else twice.
+inline float fused(float a, float b, float c) {
+#ifdef __FMA__
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+// A hyperparameter as the decimal its user wrote: 0.9f -> 0.9 (not 0.89999997615814209).
+// torch keeps hyperparameters as Python floats (doubles), so bias corrections such as
+// 1 - 0.9^t match only if we start from the same double.
+double as_decimal(float x) {
+  char buf[32];
+  for (int precision = 6; precision <= 9; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, double(x));
+    if (std::strtof(buf, nullptr) == x) break;
+  }
+  return std::strtod(buf, nullptr);
+}
+
+}  // namespace
+
+// ---- SGD ----------------------------------------------------------------------------------
+
+Sgd::Sgd(std::vector<Tensor> params, SgdOptions opt)
+    : params_(std::move(params)), momentum_(params_.size()), opt_(opt) {}
+
+void Sgd::step() {
+  NoGrad no_grad;
+  const float lr = opt_.lr, momentum = opt_.momentum, weight_decay = opt_.weight_decay;
+  const float one_minus_dampening = float(1.0 - as_decimal(opt_.dampening));
+  const bool nesterov = opt_.nesterov;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    if (!p.has_grad()) continue;
+    // The first step copies the gradient into the buffer (torch: buf = clone(d_p)); later
+    // steps blend into it. A buffer restored from a checkpoint counts as started.
+    const bool first = momentum != 0 && !momentum_[i].defined();
+    if (first) momentum_[i] = Tensor::zeros(p.shape());
+    float* __restrict w = p.data();
+    const float* __restrict g = p.grad_data();
+    float* __restrict buf = momentum != 0 ? momentum_[i].data() : nullptr;
+    parallel_for(p.numel(), kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        float d = g[j];
+        if (weight_decay != 0) d = fused(weight_decay, w[j], d);  // d_p.add(param, alpha=wd)
+        if (momentum != 0) {
+          // buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
+          float b = first ? d : fused(one_minus_dampening, d, buf[j] * momentum);
+          buf[j] = b;
+          d = nesterov ? fused(momentum, b, d) : b;  // d_p.add(buf, alpha=momentum)
+        }
+        w[j] = fused(-lr, d, w[j]);  // param.add_(d_p, alpha=-lr)
+      }
+    });
+  }
+  started_ = true;
+}
+
+void Sgd::zero_grad() {
+  for (const Tensor& p : params_) p.zero_grad();
+}
+
+// ---- Adam / AdamW -------------------------------------------------------------------------
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions opt) : params_(std::move(params)), opt_(opt) {
+  for (const Tensor& p : params_) {
+    m_.push_back(Tensor::zeros(p.shape()));
+    v_.push_back(Tensor::zeros(p.shape()));
+  }
+}
+
+void Adam::step() {
+  NoGrad no_grad;
+  ++t_;
+  const double lr = as_decimal(opt_.lr), beta1 = as_decimal(opt_.beta1),
+               beta2 = as_decimal(opt_.beta2), weight_decay = as_decimal(opt_.weight_decay);
+  const double bias_correction1 = 1.0 - std::pow(beta1, double(t_));
+  const double bias_correction2 = 1.0 - std::pow(beta2, double(t_));
+  const float step_size = float(lr / bias_correction1);
+  const float bias_correction2_sqrt = float(std::sqrt(bias_correction2));
+  const float b1 = float(beta1), b2 = float(beta2);
+  const float one_minus_b1 = float(1.0 - beta1), one_minus_b2 = float(1.0 - beta2);
+  const float eps = opt_.eps;
+  const bool decoupled = opt_.decoupled_weight_decay && weight_decay != 0;
+  const float decay_factor = float(1.0 - lr * weight_decay);  // AdamW: param.mul_(1 - lr*wd)
+  const float l2 = opt_.decoupled_weight_decay ? 0.0f : float(weight_decay);  // Adam: g += wd*p
+
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    if (!p.has_grad()) continue;
+    float* __restrict w = p.data();
+    const float* __restrict g = p.grad_data();
+    float* __restrict m = m_[i].data();
+    float* __restrict v = v_[i].data();
+    parallel_for(p.numel(), kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        float wj = w[j];
+        if (decoupled) wj = wj * decay_factor;
+        float gj = g[j];
+        if (l2 != 0) gj = fused(l2, wj, gj);                        // grad.add(param, alpha=wd)
+        float mj = fused(one_minus_b1, gj, m[j] * b1);              // exp_avg.mul_(b1).add_(g)
+        float vj = fused(one_minus_b2 * gj, gj, v[j] * b2);         // exp_avg_sq ... addcmul_(g, g)
+        float denom = std::sqrt(vj) / bias_correction2_sqrt + eps;  // no product: nothing to fuse
+        m[j] = mj;
+        v[j] = vj;
+        w[j] = wj + (-step_size) * mj / denom;  // param.addcdiv_(m, denom, value=-step_size)
+      }
+    });
+  }
+}
+
+void Adam::zero_grad() {
+  for (const Tensor& p : params_) p.zero_grad();
+}
+
+// ---- Gradient clipping --------------------------------------------------------------------
+
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+  // Sum of squares in double: per chunk (eight fixed lanes), then chunks in order, then
+  // parameters in order. The same additions happen for any thread count.
+  double total = 0;
+  for (const Tensor& p : params) {
+    if (!p.has_grad()) continue;
+    const float* g = p.grad_data();
+    const int64_t n = p.numel();
+    const int64_t chunks = (n + kGrain - 1) / kGrain;
+    std::vector<double> partial(size_t(chunks), 0.0);
+    parallel_for(n, kGrain, [&](int64_t begin, int64_t end) {
+      double lane[8] = {};
+      int64_t j = begin;
+      for (; j + 8 <= end; j += 8)
+        for (int k = 0; k < 8; ++k) lane[k] += double(g[j + k]) * double(g[j + k]);
+      for (; j < end; ++j) lane[0] += double(g[j]) * double(g[j]);
+      partial[size_t(begin / kGrain)] =
+          ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    });
+    for (double s : partial) total += s;
+  }
+  const double norm = std::sqrt(total);
+  const double coefficient = double(max_norm) / (norm + 1e-6);
+  // torch multiplies by min(coefficient, 1); multiplying by 1 changes nothing, so skip it. A
+  // NaN norm propagates into the gradients as it does in torch.
+  if (!(coefficient >= 1.0)) {
+    const float scale = float(coefficient);
+    for (const Tensor& p : params) {
+      if (!p.has_grad()) continue;
+      float* __restrict g = p.grad_data();
+      parallel_for(p.numel(), kGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t j = begin; j < end; ++j) g[j] *= scale;
+      });
+    }
+  }
+  return float(norm);
+}
+
+}  // namespace ulr
