@@ -168,12 +168,12 @@ Tensor image_to_tensor(const Image& img) {
   const int64_t H = img.height, W = img.width, C = img.channels;
   Tensor t = Tensor::empty({3, H, W});  // (3,H,W)
   float* out = t.data();
-  const float inv = 1.0f / 255.0f;
   for (int64_t y = 0; y < H; ++y)
     for (int64_t x = 0; x < W; ++x) {
       const uint8_t* p = &img.px[size_t((y * W + x) * C)];
       const bool grey = C < 3;  // grey or grey+alpha: replicate
-      for (int64_t c = 0; c < 3; ++c) out[(c * H + y) * W + x] = float(p[grey ? 0 : c]) * inv;
+      // Division, not a multiply by 1/255: k/255 rounds exactly as the sensor's quantiser does.
+      for (int64_t c = 0; c < 3; ++c) out[(c * H + y) * W + x] = float(p[grey ? 0 : c]) / 255.0f;
     }
   return t;
 }
