@@ -165,55 +165,77 @@ static void conv2d_forward_gemm(float* out, const float* x, const float* weight,
   });
 }
 
-// out (OH,OW) = b + sum_kh,kw w[kh,kw] * xp[oh*s + kh*d, ow*s + kw*d] over a zero-padded
-// plane xp (Hp, Wp). Stride 1 runs SIMD along ow.
-static void depthwise_plane_forward(float* out, const float* xp, int64_t Wp, const float* w,
-                                    float b, const ConvGeometry& g) {
-  const int64_t s = g.stride, d = g.dilation;
-  for (int64_t oh = 0; oh < g.OH; ++oh) {
-    float* o = out + oh * g.OW;
+// One plane of a depthwise correlation: out (OH,OW) += sum_kh,kw w[kh,kw] *
+// in[oh*stride + kh*dilation, ow*stride + kw*dilation] over a zero-padded input plane of row
+// length Wp. The forward runs it over padded x; the stride-1 input gradient over padded dout
+// with the kernel flipped.
+struct PlaneConv {
+  int64_t OH, OW, Wp, KH, KW, stride, dilation;
+};
+
+// Stride 1 runs SIMD along ow. KH_, KW_ > 0 fix the kernel size at compile time (3x3, the
+// common case, unrolls fully); 0 reads it from pc.
+template <int KH_, int KW_>
+static void plane_correlate(float* out, const float* in, const float* w, const PlaneConv& pc) {
+  const int64_t KH = KH_ ? KH_ : pc.KH, KW = KW_ ? KW_ : pc.KW, s = pc.stride, d = pc.dilation;
+  for (int64_t oh = 0; oh < pc.OH; ++oh) {
+    float* o = out + oh * pc.OW;
     int64_t ow = 0;
     if (s == 1) {
-      for (; ow + kSimd <= g.OW; ow += kSimd) {
-        fbatch acc(b);
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          const float* row = xp + (oh + kh * d) * Wp + ow;
-          for (int64_t kw = 0; kw < g.KW; ++kw)
-            acc = xsimd::fma(fbatch::load_unaligned(row + kw * d), fbatch(w[kh * g.KW + kw]), acc);
+      for (; ow + kSimd <= pc.OW; ow += kSimd) {
+        fbatch acc = fbatch::load_unaligned(o + ow);
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const float* row = in + (oh + kh * d) * pc.Wp + ow;
+          for (int64_t kw = 0; kw < KW; ++kw)
+            acc = xsimd::fma(fbatch::load_unaligned(row + kw * d), fbatch(w[kh * KW + kw]), acc);
         }
         acc.store_unaligned(o + ow);
       }
     }
-    for (; ow < g.OW; ++ow) {
-      float acc = b;
-      for (int64_t kh = 0; kh < g.KH; ++kh) {
-        const float* row = xp + (oh * s + kh * d) * Wp + ow * s;
-        for (int64_t kw = 0; kw < g.KW; ++kw) acc = std::fma(row[kw * d], w[kh * g.KW + kw], acc);
+    for (; ow < pc.OW; ++ow) {
+      float acc = o[ow];
+      for (int64_t kh = 0; kh < KH; ++kh) {
+        const float* row = in + (oh * s + kh * d) * pc.Wp + ow * s;
+        for (int64_t kw = 0; kw < KW; ++kw) acc = std::fma(row[kw * d], w[kh * KW + kw], acc);
       }
       o[ow] = acc;
     }
   }
 }
 
-// xp (Hp,Wp) <- x (H,W) surrounded by `pad` zeros.
-static void pad_plane(float* xp, const float* x, const ConvGeometry& g, int64_t Hp, int64_t Wp) {
-  std::fill(xp, xp + Hp * Wp, 0.0f);
-  for (int64_t h = 0; h < g.H; ++h)
-    std::memcpy(xp + (h + g.pad) * Wp + g.pad, x + h * g.W, size_t(g.W) * sizeof(float));
+static void plane_correlate_any(float* out, const float* in, const float* w, const PlaneConv& pc) {
+  if (pc.KH == 3 && pc.KW == 3)
+    plane_correlate<3, 3>(out, in, w, pc);
+  else
+    plane_correlate<0, 0>(out, in, w, pc);
+}
+
+// dst (Hd,Wd) <- src (Hs,Ws) placed with its (0,0) at (top, left), zeros elsewhere. top and left
+// may be negative (src rows or columns cut off).
+static void place_plane(float* dst, int64_t Hd, int64_t Wd, const float* src, int64_t Hs,
+                        int64_t Ws, int64_t top, int64_t left) {
+  std::fill(dst, dst + Hd * Wd, 0.0f);
+  const int64_t c0 = std::max<int64_t>(left, 0), c1 = std::min(Wd, Ws + left);
+  for (int64_t r = std::max<int64_t>(top, 0); r < std::min(Hd, Hs + top); ++r)
+    if (c1 > c0)
+      std::memcpy(dst + r * Wd + c0, src + (r - top) * Ws + (c0 - left), size_t(c1 - c0) * sizeof(float));
 }
 
 // Depthwise path. One unit = one (sample, output channel) plane.
 static void conv2d_forward_depthwise(float* out, const float* x, const float* weight,
                                      const float* bias, const ConvGeometry& g) {
   const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, KK = g.KH * g.KW;
+  const PlaneConv pc{g.OH, g.OW, Wp, g.KH, g.KW, g.stride, g.dilation};
   parallel_for(g.N * g.OC, 4, [&](int64_t begin, int64_t end) {
     Scratch xp(Hp * Wp);
     int64_t padded = -1;  // which input plane xp holds
     for (int64_t p = begin; p < end; ++p) {
       const int64_t n = p / g.OC, oc = p % g.OC, c = oc / g.OCg, plane = n * g.C + c;
-      if (plane != padded) pad_plane(xp.data, x + plane * g.HW(), g, Hp, Wp), padded = plane;
-      depthwise_plane_forward(out + p * g.OHW(), xp.data, Wp, weight + oc * KK,
-                              bias ? bias[oc] : 0.0f, g);
+      if (plane != padded)
+        place_plane(xp.data, Hp, Wp, x + plane * g.HW(), g.H, g.W, g.pad, g.pad), padded = plane;
+      float* o = out + p * g.OHW();
+      std::fill(o, o + g.OHW(), bias ? bias[oc] : 0.0f);
+      plane_correlate_any(o, xp.data, weight + oc * KK, pc);
     }
   });
 }
@@ -295,64 +317,103 @@ static void conv2d_backward_gemm(float* dx, float* dweight, const float* dout, c
   });
 }
 
-// One (sample, output channel) plane of the depthwise backward over padded planes xp, dxp:
-//   dw[kh,kw] += sum_oh,ow dout[oh,ow] * xp[oh*s + kh*d, ow*s + kw*d]
-//   dxp[oh*s + kh*d, ow*s + kw*d] += w[kh,kw] * dout[oh,ow]
-static void depthwise_plane_backward(float* dxp, float* dw, const float* dout, const float* xp,
-                                     int64_t Wp, const float* w, const ConvGeometry& g) {
-  const int64_t s = g.stride, d = g.dilation;
-  for (int64_t kh = 0; kh < g.KH; ++kh)
-    for (int64_t kw = 0; kw < g.KW; ++kw) {
-      const float wk = w[kh * g.KW + kw];
-      fbatch acc(0.0f);
-      float tail = 0.0f;
-      for (int64_t oh = 0; oh < g.OH; ++oh) {
-        const float* go = dout + oh * g.OW;
-        const int64_t base = (oh * s + kh * d) * Wp + kw * d;
-        const float* xr = xp + base;
-        float* dxr = dxp ? dxp + base : nullptr;
-        int64_t ow = 0;
-        if (s == 1) {
-          for (; ow + kSimd <= g.OW; ow += kSimd) {
-            fbatch gv = fbatch::load_unaligned(go + ow);
-            if (dw) acc = xsimd::fma(gv, fbatch::load_unaligned(xr + ow), acc);
-            if (dxr) xsimd::fma(gv, fbatch(wk), fbatch::load_unaligned(dxr + ow)).store_unaligned(dxr + ow);
-          }
-        }
-        for (; ow < g.OW; ++ow) {
-          if (dw) tail = std::fma(go[ow], xr[ow * s], tail);
-          if (dxr) dxr[ow * s] = std::fma(go[ow], wk, dxr[ow * s]);
-        }
+// dw (KH,KW) += sum_oh,ow dout[oh,ow] * xp[oh*s + kh*d, ow*s + kw*d] for one plane. With
+// stride 1 each SIMD block of dout feeds every tap while the per-tap sums stay in registers.
+template <int KH_, int KW_>
+static void plane_weight_gradient(float* dw, const float* dout, const float* xp,
+                                  const PlaneConv& pc) {
+  constexpr int kMaxTaps = 49;  // SIMD sums for kernels up to 7x7; larger ones run scalar
+  const int64_t KH = KH_ ? KH_ : pc.KH, KW = KW_ ? KW_ : pc.KW, s = pc.stride, d = pc.dilation;
+  if (s != 1 || KH * KW > kMaxTaps) {
+    for (int64_t kh = 0; kh < KH; ++kh)
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        float sum = 0.0f;
+        for (int64_t oh = 0; oh < pc.OH; ++oh)
+          for (int64_t ow = 0; ow < pc.OW; ++ow)
+            sum = std::fma(dout[oh * pc.OW + ow], xp[(oh * s + kh * d) * pc.Wp + ow * s + kw * d], sum);
+        dw[kh * KW + kw] += sum;
       }
-      if (dw) dw[kh * g.KW + kw] += xsimd::hadd(acc) + tail;
+    return;
+  }
+  fbatch acc[KH_ ? KH_ * KW_ : kMaxTaps];
+  float tail[KH_ ? KH_ * KW_ : kMaxTaps];
+  for (int64_t k = 0; k < KH * KW; ++k) acc[k] = fbatch(0.0f), tail[k] = 0.0f;
+  for (int64_t oh = 0; oh < pc.OH; ++oh) {
+    const float* go = dout + oh * pc.OW;
+    int64_t ow = 0;
+    for (; ow + kSimd <= pc.OW; ow += kSimd) {
+      const fbatch gv = fbatch::load_unaligned(go + ow);
+      for (int64_t kh = 0; kh < KH; ++kh) {
+        const float* row = xp + (oh + kh * d) * pc.Wp + ow;
+        for (int64_t kw = 0; kw < KW; ++kw)
+          acc[kh * KW + kw] = xsimd::fma(gv, fbatch::load_unaligned(row + kw * d), acc[kh * KW + kw]);
+      }
+    }
+    for (; ow < pc.OW; ++ow)
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw)
+          tail[kh * KW + kw] = std::fma(go[ow], xp[(oh + kh * d) * pc.Wp + ow + kw * d], tail[kh * KW + kw]);
+  }
+  for (int64_t k = 0; k < KH * KW; ++k) dw[k] += xsimd::hadd(acc[k]) + tail[k];
+}
+
+// dxp (padded plane) [oh*s + kh*d, ow*s + kw*d] += w[kh,kw] * dout[oh,ow]: the scatter form of
+// the input gradient, used for stride > 1 (stride 1 uses the flipped-kernel correlation).
+static void plane_scatter_input_gradient(float* dxp, const float* dout, const float* w,
+                                         const PlaneConv& pc) {
+  for (int64_t oh = 0; oh < pc.OH; ++oh)
+    for (int64_t ow = 0; ow < pc.OW; ++ow) {
+      const float go = dout[oh * pc.OW + ow];
+      for (int64_t kh = 0; kh < pc.KH; ++kh)
+        for (int64_t kw = 0; kw < pc.KW; ++kw) {
+          float& t = dxp[(oh * pc.stride + kh * pc.dilation) * pc.Wp + ow * pc.stride + kw * pc.dilation];
+          t = std::fma(go, w[kh * pc.KW + kw], t);
+        }
     }
 }
 
 // Depthwise path. One unit = one input channel with its OCg output channels over all samples,
 // samples in order: the weight gradient needs no partial buffers and dx planes are disjoint.
+// With stride 1, dx (H,W) += correlation of dout padded by dilation*(K-1) - pad with the
+// flipped kernel, which reads dout and writes each dx element once.
 static void conv2d_backward_depthwise(float* dx, float* dweight, const float* dout, const float* x,
                                       const float* weight, const ConvGeometry& g) {
   const int64_t Hp = g.H + 2 * g.pad, Wp = g.W + 2 * g.pad, KK = g.KH * g.KW;
+  const int64_t top = g.dilation * (g.KH - 1) - g.pad, left = g.dilation * (g.KW - 1) - g.pad;
+  const int64_t Hq = g.H + g.dilation * (g.KH - 1), Wq = g.W + g.dilation * (g.KW - 1);
+  const PlaneConv forward{g.OH, g.OW, Wp, g.KH, g.KW, g.stride, g.dilation};
+  const PlaneConv transposed{g.H, g.W, Wq, g.KH, g.KW, 1, g.dilation};
+  const bool gather = g.stride == 1;
   parallel_for(g.C, 1, [&](int64_t begin, int64_t end) {
-    Scratch xp(Hp * Wp), dxp(Hp * Wp), dw(g.OCg * KK);
+    Scratch xp(Hp * Wp), dxp(gather ? Hq * Wq : Hp * Wp), dw(g.OCg * KK), flipped(KK);
     for (int64_t c = begin; c < end; ++c) {
       std::fill(dw.data, dw.data + g.OCg * KK, 0.0f);
       for (int64_t n = 0; n < g.N; ++n) {
         const int64_t plane = n * g.C + c;
-        if (dweight) pad_plane(xp.data, x + plane * g.HW(), g, Hp, Wp);
-        if (dx) std::fill(dxp.data, dxp.data + Hp * Wp, 0.0f);
+        if (dweight) place_plane(xp.data, Hp, Wp, x + plane * g.HW(), g.H, g.W, g.pad, g.pad);
+        if (dx && !gather) std::fill(dxp.data, dxp.data + Hp * Wp, 0.0f);
         for (int64_t j = 0; j < g.OCg; ++j) {
           const int64_t oc = c * g.OCg + j;
-          depthwise_plane_backward(dx ? dxp.data : nullptr, dweight ? dw.data + j * KK : nullptr,
-                                   dout + (n * g.OC + oc) * g.OHW(), xp.data, Wp,
-                                   weight + oc * KK, g);
-        }
-        if (dx) {
-          float* dxc = dx + plane * g.HW();
-          for (int64_t h = 0; h < g.H; ++h) {
-            const float* src = dxp.data + (h + g.pad) * Wp + g.pad;
-            for (int64_t w = 0; w < g.W; ++w) dxc[h * g.W + w] += src[w];
+          const float* go = dout + (n * g.OC + oc) * g.OHW();
+          const float* w = weight + oc * KK;
+          if (dweight) {
+            if (g.KH == 3 && g.KW == 3)
+              plane_weight_gradient<3, 3>(dw.data + j * KK, go, xp.data, forward);
+            else
+              plane_weight_gradient<0, 0>(dw.data + j * KK, go, xp.data, forward);
           }
+          if (dx && gather) {
+            for (int64_t k = 0; k < KK; ++k) flipped.data[k] = w[KK - 1 - k];
+            place_plane(dxp.data, Hq, Wq, go, g.OH, g.OW, top, left);
+            plane_correlate_any(dx + plane * g.HW(), dxp.data, flipped.data, transposed);
+          } else if (dx) {
+            plane_scatter_input_gradient(dxp.data, go, w, forward);
+          }
+        }
+        if (dx && !gather) {
+          float* dxc = dx + plane * g.HW();
+          for (int64_t h = 0; h < g.H; ++h)
+            for (int64_t w = 0; w < g.W; ++w) dxc[h * g.W + w] += dxp.data[(h + g.pad) * Wp + g.pad + w];
         }
       }
       if (dweight)

@@ -41,6 +41,9 @@ const ConvCase kCases[] = {
     {2, 8, 9, 11, 8, 3, 3, {1, 1, 1, 8}, true},    // depthwise
     {1, 4, 12, 10, 8, 3, 3, {2, 2, 2, 4}, true},   // depthwise x2 multiplier, stride 2, dilation 2
     {2, 3, 19, 21, 6, 5, 5, {1, 2, 1, 3}, true},   // depthwise 5x5 (SIMD rows + tails)
+    {2, 4, 9, 8, 4, 3, 3, {1, 3, 2, 4}, false},    // depthwise, pad 3 with dilation 2
+    {1, 2, 5, 6, 2, 3, 3, {1, 3, 1, 2}, true},     // depthwise, pad wider than the kernel reach
+    {2, 4, 5, 7, 4, 1, 1, {1, 0, 1, 4}, true},     // depthwise 1x1
     {3, 2, 5, 5, 3, 5, 5, {1, 0, 1, 1}, false},    // kernel = input
     {1, 3, 40, 37, 4, 3, 3, {1, 1, 1, 1}, true},   // several forward tiles (OH*OW > 1024)
     {9, 4, 11, 10, 5, 3, 3, {1, 1, 1, 1}, true},   // several backward chunks
