@@ -1,0 +1,24 @@
+// Evaluating a trained pipeline on a view set: the segmentation metrics of its prediction at
+// the HR size, and PSNR/SSIM of the image S saw (SR output or bicubic upsample) against HR.
+#pragma once
+#include "data/sensor.h"
+#include "data/views.h"
+#include "eval/metrics.h"
+#include "models/ulrnet.h"
+
+namespace ulr {
+
+struct EvalResult {
+  ConfusionMatrix cm{1};
+  double psnr = 0, ssim = 0;  // of the image S saw vs HR; 0 for method hr
+  int64_t frames = 0;
+  double seconds = 0;
+  Json to_json() const;       // cm.to_json() plus psnr, ssim, frames
+};
+
+// Runs `net` over every view: ULR frames come from `sensor` (no noise), or the HR image itself
+// for method hr. Batches of `batch` under NoGrad.
+EvalResult evaluate_model(const ULRNet& net, const ViewSet& views, const SensorOptions& sensor,
+                          int batch = 32);
+
+}  // namespace ulr

@@ -1,0 +1,55 @@
+// Segmentation and image-quality metrics, computed as the paper's code does
+// (pytorch-deeplab-xception's Evaluator): a confusion matrix CM[gt, pred] over the pixels whose
+// ground truth is not the ignore label; PA = trace / sum; class accuracy = nanmean over classes
+// of CM_cc / row_c; IoU_c = CM_cc / (row_c + col_c - CM_cc); mIoU = nanmean of IoU over classes
+// with a non-empty union; FWIoU = sum_c (row_c / sum) * IoU_c.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/json.h"
+#include "engine/tensor.h"
+
+namespace ulr {
+
+class ConfusionMatrix {
+ public:
+  explicit ConfusionMatrix(int num_classes, int ignore_index = 255);
+
+  // Adds every pixel of a (N,H,W) or (H,W) prediction/ground-truth pair (same shape). Ground
+  // truth equal to ignore_index is skipped; any other value >= K is an error, and so is a
+  // prediction >= K.
+  void add(const Labels& gt, const Labels& pred);
+  void add(const uint8_t* gt, const uint8_t* pred, int64_t n);
+  void merge(const ConfusionMatrix& other);
+
+  int num_classes() const { return k_; }
+  uint64_t at(int gt, int pred) const { return cm_[size_t(gt) * size_t(k_) + size_t(pred)]; }
+  uint64_t total() const;
+
+  double pixel_accuracy() const;
+  double class_accuracy() const;      // nanmean of per-class recall
+  std::vector<double> iou() const;    // NaN where a class has an empty union
+  double miou() const;                // nanmean of iou()
+  double fwiou() const;
+
+  // {"miou", "pixel_acc", "class_acc", "fwiou", "iou": {name: value|null}, "pixels"}
+  Json to_json() const;
+
+ private:
+  int k_, ignore_;
+  std::vector<uint64_t> cm_;
+};
+
+// Argmax over the class dim of logits (N,K,H,W) -> (N,H,W).
+Labels argmax_classes(const Tensor& logits);
+
+// PSNR in dB of images in [0,1] (any equal shapes): 10 log10(1 / MSE); +inf when identical.
+double psnr(const Tensor& a, const Tensor& b);
+// Mean SSIM over channels and images of (N,C,H,W) tensors in [0,1]: Gaussian window 11, sigma
+// 1.5, C1 = 0.01^2, C2 = 0.03^2, valid region only (as skimage/pytorch-msssim with
+// data_range 1); windows shrink to the image size for small images.
+double ssim(const Tensor& a, const Tensor& b);
+
+}  // namespace ulr

@@ -1,0 +1,28 @@
+// Progress reporting for long loops: a one-line bar with ETA and rate on a terminal, plain lines
+// every `plain_every` updates otherwise (logs, CI). Writes to stderr.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace ulr {
+
+class Progress {
+ public:
+  Progress(std::string label, int64_t total, int64_t plain_every = 50);
+  // done items so far; `extra` is appended (loss terms, samples/s...).
+  void update(int64_t done, const std::string& extra = "");
+  void finish(const std::string& extra = "");
+  double elapsed_seconds() const;
+  static bool terminal();  // stderr is a terminal
+
+ private:
+  std::string label_;
+  int64_t total_, plain_every_, last_plain_ = -1, start_done_ = -1;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+std::string format_duration(double seconds);  // "1m23s", "2h05m"
+
+}  // namespace ulr

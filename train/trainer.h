@@ -1,0 +1,89 @@
+// The trainer (DESIGN §5): the paper's two stages and loss, the baselines, validation mIoU,
+// best checkpoint, JSONL metrics, progress, atomic checkpoints, bit-exact resume, Ctrl-C
+// saving and a stop on a non-finite loss. One run lives in one folder:
+//   config.json         the resolved configuration
+//   metrics.jsonl       one JSON object per logged step and per validation
+//   checkpoint.safetensors  latest state (weights, optimizer moments, step, RNG state)
+//   best.safetensors    the weights with the best validation mIoU (a ulrseg weights file)
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "data/sensor.h"
+#include "data/views.h"
+#include "engine/json.h"
+#include "engine/tensor.h"
+#include "models/ulrnet.h"
+#include "train/config.h"
+#include "train/optim.h"
+
+namespace ulr {
+
+// Everything a run trains and updates: the pipeline (G and S), the SAD, the frozen AFE teacher
+// and the two optimizers. One step() is one optimisation step of the method's loss.
+class TrainState {
+ public:
+  // Builds the networks from cfg (initialised from cfg.seed). The AFE teacher is `teacher` when
+  // given, otherwise loaded from cfg.teacher when the config uses the feature loss.
+  explicit TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher = nullptr);
+
+  // One step on a batch. stage 1: G on the pixel loss; stage 2: the method's loss (DESIGN §1):
+  //   joint  D step on (HR, one-hot GT) vs (SR, softmax(S(SR))) detached, then G+S on
+  //          (1-a)(l1 MSE + l2 L_fea + l3 L_adv) + a CE
+  //   fjl1   (1-a) l1 MSE + a CE;  mmt1 and hr: CE.
+  // hr (B,3,H,W), ulr (B,3,h,w) (ignored for hr), labels (B,H,W). Returns the loss terms
+  // {"loss", "ce", "mse", "fea", "d", "adv", "grad_norm"} (those that apply). Throws Error
+  // naming `step` and the term when a loss is not finite; nothing is updated then.
+  Json step(int stage, const Tensor& hr, const Tensor& ulr, const Labels& labels, int64_t step);
+
+  void set_learning_rates(float lr, float lr_d);
+  // Weights, optimizer moments and metadata (step, best mIoU, config) in one safetensors file.
+  void save_checkpoint(const std::string& path, int64_t step, double best_miou) const;
+  // Restores a checkpoint written with the same config; returns {step, best mIoU}.
+  std::pair<int64_t, double> load_checkpoint(const std::string& path);
+
+  const TrainConfig& config() const { return cfg_; }
+  ULRNet& net() { return net_; }
+  SegAwareDiscriminator* discriminator() { return disc_.get(); }
+  ULRNet* teacher() { return teacher_.get(); }
+
+ private:
+  TrainConfig cfg_;
+  ULRNet net_;
+  std::unique_ptr<SegAwareDiscriminator> disc_;
+  std::unique_ptr<ULRNet> teacher_;
+  std::vector<Tensor> net_params_, d_params_;
+  std::vector<std::string> net_names_, d_names_;  // aligned with the optimizers' parameters
+  Adam opt_net_, opt_d_;
+  bool use_afe_ = false, use_sad_ = false;
+};
+
+struct TrainOptions {
+  std::string out_dir;
+  bool resume = false;        // continue from out_dir/checkpoint.safetensors
+  int64_t stop_after = -1;    // stop (saving a checkpoint) after this many steps of this call
+  int log_every = 10;         // metrics.jsonl cadence (steps)
+  int checkpoint_every = 200; // steps
+  std::string command;        // the command line, recorded in the weights' metadata
+  bool quiet = false;         // no progress output
+};
+
+struct TrainResult {
+  int64_t steps_done = 0;       // global step reached
+  double best_val_miou = 0;
+  double last_val_miou = 0;
+  std::vector<double> losses;   // total loss of every step run in this call (for tests)
+  bool interrupted = false;     // Ctrl-C or stop_after
+  double seconds = 0;
+};
+
+// Runs (or resumes) training. Throws Error naming the step and loss term on a non-finite loss,
+// keeping the last good checkpoint.
+TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSet& val_set,
+                  const TrainOptions& opt);
+
+// Renders (synthetic) or loads (folder) the views a config asks for, at the model's HR size.
+ViewSet load_views(const TrainConfig& cfg, const std::string& split, int64_t count);
+
+}  // namespace ulr
