@@ -72,9 +72,9 @@ void ParamStore::save_to(SafetensorsWriter& writer) const {
   for (const NamedTensor& p : items_) writer.add(p.name, p.tensor);
 }
 
-void ParamStore::load_from(const SafetensorsFile& file) {
+void ParamStore::load_from(const SafetensorsFile& file, const std::string& prefix) {
   for (const NamedTensor& p : items_) {
-    Tensor t = file.tensor(p.name, p.tensor.shape());
+    Tensor t = file.tensor(prefix + p.name, p.tensor.shape());
     p.tensor.copy_from(t);
   }
 }

@@ -56,7 +56,8 @@ class ParamStore {
   // Loads every tensor by name. Throws Error naming the file and the tensor when one is absent
   // or its shape differs ("weights/x.safetensors: tensor "g.stem.weight" has shape [48,3,3,3],
   // model expects [32,3,3,3]").
-  void load_from(const SafetensorsFile& file);
+  // `prefix` is prepended to every name looked up (e.g. "teacher/").
+  void load_from(const SafetensorsFile& file, const std::string& prefix = "");
   // Copies values from another store with the same names and shapes (e.g. an EMA or a teacher).
   void copy_from(const ParamStore& other);
 

@@ -62,9 +62,9 @@ void ULRNet::save(const std::string& path, const std::map<std::string, std::stri
   w.write(path);
 }
 
-void ULRNet::load_tensors(const SafetensorsFile& file) {
-  if (g_) g_->params().load_from(file);
-  s_->params().load_from(file);
+void ULRNet::load_tensors(const SafetensorsFile& file, const std::string& prefix) {
+  if (g_) g_->params().load_from(file, prefix);
+  s_->params().load_from(file, prefix);
 }
 
 std::unique_ptr<ULRNet> ULRNet::load(const std::string& path) {

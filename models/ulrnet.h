@@ -44,7 +44,7 @@ class ULRNet {
   // Writes g.* and s.* plus the metadata above; `extra` adds provenance keys.
   void save(const std::string& path, const std::map<std::string, std::string>& extra) const;
   void add_to(class SafetensorsWriter& writer) const;
-  void load_tensors(const SafetensorsFile& file);
+  void load_tensors(const SafetensorsFile& file, const std::string& prefix = "");
   // Reads a weights file: validates format, method, model config and class count, then every
   // tensor's presence and shape. Throws Error("PATH: problem").
   static std::unique_ptr<ULRNet> load(const std::string& path);

@@ -6,6 +6,10 @@ Writes safetensors fixtures that the C++ tests (tests/test_parity.cpp) must matc
                      gradients of <out, r> with respect to every differentiable input.
   optim.safetensors  a small two-layer conv net: initial parameters, the batch, the loss and
                      parameters after each of 5 Adam and 5 AdamW steps.
+  models.safetensors G (SRNet), S (SegNet) and the SAD of tools/reference/ulrnet_torch.py at a
+                     small width: parameters, input, output and every gradient; and one joint
+                     training step (D step, then G+S on the paper's loss with the AFE teacher):
+                     loss terms, gradients and parameters after the step.
 Each case's parameters live in __metadata__ as JSON under the case name.
 
   /usr/bin/python3 tools/reference/make_fixtures.py --seed 1 --out tests/fixtures
@@ -17,11 +21,15 @@ import argparse
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.nn.utils.spectral_norm import SpectralNorm
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ulrnet_torch as U  # noqa: E402
 
 DTYPES = {np.dtype("float32"): "F32", np.dtype("uint8"): "U8", np.dtype("int64"): "I64"}
 
@@ -292,6 +300,129 @@ def make_optim(seed):
     return tensors, meta
 
 
+def small_config():
+    cfg = U.default_config()
+    cfg.update({"g_channels": 8, "g_blocks": 1, "g_heads": 2, "g_up_channels": [8, 8, 8],
+                "s_channels": [8, 8, 8, 8], "s_heads": 2, "s_groups": 4, "d_channels": [8, 8]})
+    return cfg
+
+
+def init_module(module, gen, prefix, tensors):
+    """Fills every parameter and buffer with seeded values and records them under prefix."""
+    with torch.no_grad():
+        for name, t in list(module.named_parameters()) + list(module.named_buffers()):
+            v = (torch.rand(t.shape, generator=gen, dtype=torch.float64) * 2 - 1).float() * 0.3
+            if name.endswith("weight_u") or name.endswith("weight_v"):
+                v = F.normalize(v, dim=0, eps=1e-12)
+            elif name.endswith("norm.weight") or name.endswith("_norm.weight") or ".norm" in name and name.endswith("weight"):
+                v = 1 + v
+            t.copy_(v)
+            tensors[f"{prefix}{name}"] = v.numpy().copy()
+
+
+def grads_of(module, prefix, tensors, tag):
+    for name, t in module.named_parameters():
+        tensors[f"{tag}/grad/{prefix}{name}"] = t.grad.detach().numpy().copy()
+
+
+def make_models(seed):
+    g = torch.Generator().manual_seed(seed + 2000)
+    cfg = small_config()
+    tensors, meta = {}, {"model": json.dumps(cfg)}
+    def R(*s, lo=0.0, hi=1.0):
+        return (torch.rand(*s, generator=g, dtype=torch.float64) * (hi - lo) + lo).float()
+
+    G, S, D, T = U.SRNet(cfg), U.SegNet(cfg), U.SegAwareDiscriminator(cfg), U.SegNet(cfg)
+    init_module(G, g, "g.", tensors)
+    init_module(S, g, "s.", tensors)
+    init_module(D, g, "d.", tensors)
+    teacher = {}
+    init_module(T, g, "s.", teacher)
+    tensors.update({f"teacher/{k}": v for k, v in teacher.items()})
+    D.train()
+
+    # Forward and backward of each network on its own: <out, r>.
+    ulr = R(2, 3, 16, 16)
+    tensors["g/input"] = ulr.numpy()
+    sr = G(ulr)
+    r = R(*sr.shape, lo=-1)
+    (sr * r).sum().backward()
+    tensors.update({"g/out": sr.detach().numpy(), "g/r": r.numpy()})
+    grads_of(G, "g.", tensors, "g")
+    G.zero_grad()
+
+    img = R(2, 3, 64, 64)
+    tensors["s/input"] = img.numpy()
+    logits, _ = S(img)
+    r = R(*logits.shape, lo=-1)
+    (logits * r).sum().backward()
+    tensors.update({"s/out": logits.detach().numpy(), "s/r": r.numpy()})
+    grads_of(S, "s.", tensors, "s")
+    S.zero_grad()
+
+    probs = torch.softmax(R(2, 14, 64, 64, lo=-2, hi=2), 1)
+    tensors.update({"d/image": img.numpy(), "d/probs": probs.numpy()})
+    out = D(img, probs)
+    r = R(*out.shape, lo=-1)
+    (out * r).sum().backward()
+    tensors.update({"d/out": out.detach().numpy(), "d/r": r.numpy()})
+    grads_of(D, "d.", tensors, "d")
+    for name, b in D.named_buffers():
+        tensors[f"d/after/d.{name}"] = b.detach().numpy().copy()
+    D.zero_grad()
+
+    # One joint step, exactly as TrainState::step (stage 2, method joint).
+    with torch.no_grad():  # back to the recorded state (the forward above moved u and v)
+        for name, b in D.named_buffers():
+            b.copy_(torch.from_numpy(tensors[f"d.{name}"]))
+    hp = {"lr": 1e-3, "lr_d": 2e-4, "lambda_mse": 0.5, "lambda_fea": 0.01, "lambda_adv": 0.01,
+          "alpha": 0.3, "clip_norm": 0.0}
+    meta["joint_step"] = json.dumps(hp)
+    hr = R(2, 3, 64, 64)
+    ulr = F.avg_pool2d(hr, 4)
+    labels = torch.randint(0, 14, (2, 64, 64), generator=g)
+    labels[0, :4, :4] = 255
+    tensors.update({"joint/hr": hr.numpy(), "joint/ulr": ulr.numpy(),
+                    "joint/labels": labels.to(torch.uint8).numpy()})
+    net_params = list(G.parameters()) + list(S.parameters())
+    opt_net = torch.optim.AdamW(net_params, lr=hp["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
+    opt_d = torch.optim.AdamW(D.parameters(), lr=hp["lr_d"], betas=(0.5, 0.999), eps=1e-8, weight_decay=0)
+    for p in T.parameters():
+        p.requires_grad_(False)
+    opt_net.zero_grad()
+    sr = G(ulr)
+    logits, _ = S(sr)
+    ce = F.cross_entropy(logits, labels, ignore_index=255)
+    mse = F.mse_loss(sr, hr)
+    with torch.no_grad():
+        target = U.agglomerated_features(T.encode(hr))
+    fea = U.feature_loss(target, U.agglomerated_features(T.encode(sr)))
+    probs = torch.softmax(logits, 1)
+    opt_d.zero_grad()
+    onehot = F.one_hot(labels.clamp(max=13), 14).permute(0, 3, 1, 2).float() * (labels != 255).unsqueeze(1)
+    real = D(hr, onehot)
+    fake = D(sr.detach(), probs.detach())
+    d_loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) +
+              F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+    d_loss.backward()
+    opt_d.step()
+    judged = D(sr, probs)
+    adv = F.binary_cross_entropy_with_logits(judged, torch.ones_like(judged))
+    a = hp["alpha"]
+    loss = (1 - a) * (hp["lambda_mse"] * mse + hp["lambda_fea"] * fea + hp["lambda_adv"] * adv) + a * ce
+    loss.backward()
+    opt_net.step()
+    terms = {"loss": loss, "ce": ce, "mse": mse, "fea": fea, "d": d_loss, "adv": adv}
+    for k, v in terms.items():
+        tensors[f"joint/terms/{k}"] = np.array([v.item()], dtype=np.float32)
+    grads_of(G, "g.", tensors, "joint")
+    grads_of(S, "s.", tensors, "joint")
+    for prefix, m in (("g.", G), ("s.", S), ("d.", D)):
+        for name, t in list(m.named_parameters()) + list(m.named_buffers()):
+            tensors[f"joint/after/{prefix}{name}"] = t.detach().numpy().copy()
+    return tensors, meta
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1)
@@ -306,7 +437,9 @@ def main():
     write_safetensors(os.path.join(args.out, "ops.safetensors"), tensors, {**common, **meta})
     tensors, meta = make_optim(args.seed)
     write_safetensors(os.path.join(args.out, "optim.safetensors"), tensors, {**common, **meta})
-    print(f"wrote {args.out}/ops.safetensors and optim.safetensors (seed {args.seed})")
+    tensors, meta = make_models(args.seed)
+    write_safetensors(os.path.join(args.out, "models.safetensors"), tensors, {**common, **meta})
+    print(f"wrote {args.out}/ops.safetensors, optim.safetensors and models.safetensors (seed {args.seed})")
 
 
 if __name__ == "__main__":
