@@ -1,6 +1,200 @@
+// `ulrseg data gen|preview|stats`: the synthetic apartments. gen lives in cmd_data_gen.cpp;
+// preview writes a picture mosaic, stats prints class frequencies and render speed.
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "data/classes.h"
+#include "data/sensor.h"
+#include "data/synthetic.h"
 #include "engine/error.h"
+#include "engine/image.h"
+#include "engine/json.h"
+#include "engine/parallel.h"
+
 namespace ulr::cli {
-int cmd_data(int argc, char** argv) { throw Error("data: not built yet"); }
+namespace {
+
+const char* kUsage =
+    "usage: ulrseg data <gen|preview|stats> [flags]\n\n"
+    "  gen      write synthetic views as a folder dataset (ulrseg data gen --help)\n"
+    "  preview  --out FILE.png [--count N --size HxW --seed K --split S]\n"
+    "           a mosaic: per view the HR render | the 16x16 sensor frame (scaled up) | labels\n"
+    "  stats    [--count N --size HxW --seed K --split S --json]\n"
+    "           class pixel frequencies, share of views with people, render speed\n\n"
+    "common: --threads N (default: all cores), --seed K (default 0), --split train|val|test\n";
+
+struct Common {
+  int64_t count = 0;
+  int height = 64, width = 64;
+  uint64_t seed = 0;
+  Split split = Split::Train;
+};
+
+// "HxW" -> height, width in [1, 4096]; UsageError naming --size otherwise.
+void parse_size_flag(const std::string& text, int& height, int& width) {
+  int h = 0, w = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%dx%d%c", &h, &w, &extra) != 2 || h < 1 || w < 1 || h > 4096 || w > 4096)
+    throw UsageError("--size: expected HxW with 1 <= H, W <= 4096, got '" + text + "'");
+  height = h, width = w;
 }
+
+Common read_common(Args& args, int64_t default_count, const char* default_size) {
+  Common c;
+  apply_threads(args);
+  c.count = args.integer("--count", default_count, 1, 1000000);
+  parse_size_flag(args.str("--size", default_size), c.height, c.width);
+  c.seed = uint64_t(args.integer("--seed", 0, 0, INT64_MAX));
+  const std::string split = args.str("--split", "test");
+  try {
+    c.split = parse_split(split);
+  } catch (const Error&) {
+    throw UsageError("--split: expected train, val or test, got '" + split + "'");
+  }
+  return c;
+}
+
+// Copies a (3,h,w) tensor into the mosaic at (x0, y0), each pixel repeated `scale` times.
+void blit(Image& dst, const Tensor& chw, int x0, int y0, int scale) {
+  const int h = int(chw.size(1)), w = int(chw.size(2));
+  const float* p = chw.data();
+  for (int y = 0; y < h * scale; ++y)
+    for (int x = 0; x < w * scale; ++x)
+      for (int c = 0; c < 3; ++c) {
+        float v = p[(size_t(c) * h + y / scale) * w + x / scale];
+        v = v < 0 ? 0 : v > 1 ? 1 : v;
+        dst.at(x0 + x, y0 + y)[c] = uint8_t(v * 255.0f + 0.5f);
+      }
+}
+
+void blit_labels(Image& dst, const Labels& labels, int x0, int y0, int h, int w) {
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) class_color(labels.data[size_t(y) * w + x], dst.at(x0 + x, y0 + y));
+}
+
+// The 16x16 sensor frame: area average when the size divides, bicubic otherwise.
+Tensor ulr_frame(const Tensor& hr) {
+  SensorOptions opt;
+  opt.out_h = opt.out_w = 16;
+  if (hr.size(1) % 16 != 0 || hr.size(2) % 16 != 0) opt.mode = SensorMode::Bicubic;
+  return sensor_capture(hr, opt);
+}
+
+int data_preview(int argc, char** argv) {
+  Args args(argc, argv);
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const std::string out = args.required("--out");
+  Common c = read_common(args, 6, "128x128");
+  if (c.count > 64) throw UsageError("--count: a preview holds at most 64 views, got " + std::to_string(c.count));
+  args.finish();
+  SyntheticSource source(c.seed, c.split);
+  const int gap = 4, cols = c.count >= 4 ? 2 : 1, rows = int((c.count + cols - 1) / cols);
+  const int tile_w = 3 * c.width + 2 * gap, mosaic_w = cols * tile_w + (cols + 1) * 3 * gap;
+  Image img(mosaic_w, rows * (c.height + gap) + gap, 3);
+  std::fill(img.px.begin(), img.px.end(), uint8_t(255));
+  for (int64_t i = 0; i < c.count; ++i) {
+    SyntheticSample s = source.sample(i, c.height, c.width);
+    const int x0 = 3 * gap + int(i % cols) * (tile_w + 3 * gap), y0 = gap + int(i / cols) * (c.height + gap);
+    blit(img, s.rgb, x0, y0, 1);
+    // The sensor frame, scaled up with nearest neighbour to the HR size (as far as it divides).
+    Tensor ulr = ulr_frame(s.rgb);
+    const int scale = std::max(1, std::min(c.height / 16, c.width / 16));
+    blit(img, ulr, x0 + c.width + gap, y0, scale);
+    blit_labels(img, s.labels, x0 + 2 * (c.width + gap), y0, c.height, c.width);
+  }
+  write_png(out, img);
+  std::printf("wrote %" PRId64 " %s views (%dx%d, seed %" PRIu64 ") to %s\n", c.count, split_name(c.split),
+              c.height, c.width, c.seed, out.c_str());
+  return 0;
+}
+
+int data_stats(int argc, char** argv) {
+  Args args(argc, argv, {"--json"});
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  Common c = read_common(args, 200, "64x64");
+  const bool json = args.has("--json");
+  args.finish();
+  SyntheticSource source(c.seed, c.split);
+  std::vector<int64_t> pixels(kNumClasses, 0);
+  std::vector<int64_t> views_with(kNumClasses, 0);
+  int64_t with_people = 0, total = 0;
+  double seconds = 0;
+  // Views are rendered in batches, one view per thread (each render then runs serially), which
+  // is how a data loader draws them; the time counts rendering only.
+  const int64_t batch = 32;
+  std::vector<SyntheticSample> samples;
+  for (int64_t b0 = 0; b0 < c.count; b0 += batch) {
+    const int64_t n = std::min(batch, c.count - b0);
+    samples.assign(size_t(n), SyntheticSample());
+    auto t0 = std::chrono::steady_clock::now();
+    parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) samples[size_t(i)] = source.sample(b0 + i, c.height, c.width);
+    });
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const SyntheticSample& s : samples) {
+      std::vector<bool> seen(kNumClasses, false);
+      for (uint8_t l : s.labels.data)
+        if (l < kNumClasses) ++pixels[l], seen[l] = true, ++total;
+      for (int k = 0; k < kNumClasses; ++k) views_with[size_t(k)] += seen[size_t(k)];
+      with_people += s.has_person;
+    }
+  }
+  const double views_per_s = double(c.count) / std::max(seconds, 1e-9);
+  if (json) {
+    Json classes = Json::array();
+    for (int k = 0; k < kNumClasses; ++k) {
+      Json e = Json::object();
+      e.set("id", k).set("name", class_name(k));
+      e.set("percent", total ? 100.0 * double(pixels[size_t(k)]) / double(total) : 0.0);
+      e.set("views_percent", 100.0 * double(views_with[size_t(k)]) / double(c.count));
+      classes.push(e);
+    }
+    Json root = Json::object();
+    root.set("split", split_name(c.split)).set("seed", int64_t(c.seed)).set("count", c.count);
+    root.set("height", c.height).set("width", c.width).set("threads", num_threads());
+    root.set("classes", classes);
+    root.set("views_with_people_percent", 100.0 * double(with_people) / double(c.count));
+    root.set("views_per_second", views_per_s);
+    std::printf("%s\n", root.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%" PRId64 " %s views at %dx%d, seed %" PRIu64 "\n\n", c.count, split_name(c.split), c.height,
+              c.width, c.seed);
+  std::printf("  id  class       pixels %%   in views %%\n");
+  for (int k = 0; k < kNumClasses; ++k)
+    std::printf("  %2d  %-10s %8.2f    %8.1f\n", k, class_name(k),
+                total ? 100.0 * double(pixels[size_t(k)]) / double(total) : 0.0,
+                100.0 * double(views_with[size_t(k)]) / double(c.count));
+  std::printf("\nviews with people: %.1f%%\n", 100.0 * double(with_people) / double(c.count));
+  std::printf("render speed: %.1f views/s (%d threads, %.2f s)\n", views_per_s, num_threads(), seconds);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_data(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string sub = argv[1];
+  if (sub == "gen") return cmd_data_gen(argc - 1, argv + 1);
+  if (sub == "preview") return data_preview(argc - 1, argv + 1);
+  if (sub == "stats") return data_stats(argc - 1, argv + 1);
+  throw UsageError("unknown subcommand '" + sub + "' (gen, preview, stats)");
+}
+
+}  // namespace ulr::cli

@@ -1,0 +1,248 @@
+// World queries, the fixed identity table, the spatial indexes and the generator's driver.
+// Layout lives in world_layout.cpp, furniture and people in world_furnish.cpp.
+#include "data/world.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "data/world_builder.h"
+#include "engine/error.h"
+
+namespace ulr {
+
+const char* room_type_name(RoomType type) {
+  switch (type) {
+    case RoomType::Bedroom: return "bedroom";
+    case RoomType::Living: return "living room";
+    case RoomType::Kitchen: return "kitchen";
+    case RoomType::Bathroom: return "bathroom";
+    case RoomType::Office: return "office";
+    case RoomType::Corridor: return "corridor";
+  }
+  return "?";
+}
+
+// ---- identities -------------------------------------------------------------------------
+// Built once from fixed rules, so identity i looks the same in every world: the shirt hue is
+// unique per identity (golden-angle steps), and skin, hair, pattern, face and height cycle
+// with co-prime periods so that no two identities share more than one trait.
+namespace {
+
+std::vector<PersonLook> make_looks() {
+  static const float kSkin[6][3] = {{0.96f, 0.80f, 0.69f}, {0.90f, 0.70f, 0.55f},
+                                    {0.78f, 0.57f, 0.42f}, {0.62f, 0.42f, 0.28f},
+                                    {0.45f, 0.30f, 0.20f}, {0.30f, 0.20f, 0.13f}};
+  static const float kHair[5][3] = {{0.08f, 0.06f, 0.05f}, {0.35f, 0.22f, 0.12f},
+                                    {0.80f, 0.65f, 0.35f}, {0.60f, 0.25f, 0.10f},
+                                    {0.75f, 0.75f, 0.75f}};
+  static const Texture kPattern[7] = {Texture::Solid,   Texture::Stripes, Texture::Checker,
+                                      Texture::Dots,    Texture::Plaid,   Texture::Fabric,
+                                      Texture::Noise};
+  std::vector<PersonLook> looks(kNumIdentities);
+  for (int i = 0; i < kNumIdentities; ++i) {
+    PersonLook& p = looks[size_t(i)];
+    for (int c = 0; c < 3; ++c) {
+      p.skin[c] = kSkin[i % 6][c];
+      p.hair[c] = kHair[i % 5][c];
+    }
+    float hue = std::fmod(i * 137.508f, 360.0f);
+    worldgen::hsv_to_rgb(hue, 0.55f + 0.35f * float((i * 7) % 3) / 2.0f, 0.45f + 0.15f * (i % 4),
+                         p.top);
+    worldgen::hsv_to_rgb(std::fmod(hue + 150.0f + 40.0f * (i % 3), 360.0f), 0.3f, 0.9f - 0.5f * (i % 2),
+                         p.top_alt);
+    static const float kTrousers[4][3] = {
+        {0.12f, 0.15f, 0.30f}, {0.15f, 0.15f, 0.15f}, {0.55f, 0.48f, 0.35f}, {0.30f, 0.32f, 0.35f}};
+    for (int c = 0; c < 3; ++c) p.trousers[c] = kTrousers[(i / 2) % 4][c];
+    p.top_pattern = kPattern[i % 7];
+    p.face_pattern = i % 4;
+    p.height = 1.55f + 0.05f * float((i * 3) % 7);
+  }
+  return looks;
+}
+
+}  // namespace
+
+const PersonLook& person_look(int id) {
+  static const std::vector<PersonLook> looks = make_looks();
+  ULR_CHECK(id >= 0 && id < kNumIdentities, "identity out of range");
+  return looks[size_t(id)];
+}
+
+// ---- queries ------------------------------------------------------------------------------
+
+bool World::is_free(float x, float y, float radius) const {
+  const OccupancyGrid& g = free_space;
+  int cx0 = int(std::floor((x - radius - g.x0) / g.cell));
+  int cx1 = int(std::floor((x + radius - g.x0) / g.cell));
+  int cy0 = int(std::floor((y - radius - g.y0) / g.cell));
+  int cy1 = int(std::floor((y + radius - g.y0) / g.cell));
+  float r2 = radius * radius;
+  for (int iy = cy0; iy <= cy1; ++iy) {
+    for (int ix = cx0; ix <= cx1; ++ix) {
+      // Distance from (x, y) to the cell's square; cells the disc does not touch are skipped.
+      float qx = std::clamp(x, g.x0 + ix * g.cell, g.x0 + (ix + 1) * g.cell);
+      float qy = std::clamp(y, g.y0 + iy * g.cell, g.y0 + (iy + 1) * g.cell);
+      if ((qx - x) * (qx - x) + (qy - y) * (qy - y) > r2) continue;
+      if (g.blocked(ix, iy)) return false;
+    }
+  }
+  return true;
+}
+
+int World::room_at(float x, float y) const {
+  const OccupancyGrid& g = free_space;
+  int ix = int(std::floor((x - g.x0) / g.cell)), iy = int(std::floor((y - g.y0) / g.cell));
+  if (ix < 0 || iy < 0 || ix >= g.width || iy >= g.height) return -1;
+  return room_map[size_t(iy) * g.width + ix];
+}
+
+std::vector<int> World::identities() const {
+  std::vector<int> ids;
+  for (const Instance& inst : instances)
+    if (inst.identity >= 0) ids.push_back(inst.identity);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+namespace worldgen {
+
+// ---- builder ------------------------------------------------------------------------------
+
+int Builder::material(const Material& m) {
+  w.materials.push_back(m);
+  return int(w.materials.size()) - 1;
+}
+
+int Builder::instance(uint8_t class_id, const std::string& name, int room, bool blocks,
+                      int16_t identity) {
+  Instance inst;
+  inst.class_id = class_id;
+  inst.name = name;
+  inst.room = room;
+  inst.blocks = blocks;
+  inst.identity = identity;
+  inst.lo = {1e9f, 1e9f, 1e9f};
+  inst.hi = {-1e9f, -1e9f, -1e9f};
+  w.instances.push_back(inst);
+  return int(w.instances.size()) - 1;
+}
+
+void Builder::box(int inst, Vec3 lo, Vec3 hi, int mat) {
+  Primitive p;
+  p.kind = PrimitiveKind::Box;
+  p.lo = lo;
+  p.hi = hi;
+  p.material = mat;
+  p.instance = inst;
+  w.primitives.push_back(p);
+  Instance& in = w.instances[size_t(inst)];
+  in.lo = {std::min(in.lo.x, lo.x), std::min(in.lo.y, lo.y), std::min(in.lo.z, lo.z)};
+  in.hi = {std::max(in.hi.x, hi.x), std::max(in.hi.y, hi.y), std::max(in.hi.z, hi.z)};
+  in.footprint = {in.lo.x, in.lo.y, in.hi.x, in.hi.y};
+}
+
+void Builder::cylinder(int inst, float cx, float cy, float radius, float z0, float z1, int mat) {
+  box(inst, {cx - radius, cy - radius, z0}, {cx + radius, cy + radius, z1}, mat);
+  w.primitives.back().kind = PrimitiveKind::Cylinder;
+}
+
+void Builder::sphere(int inst, Vec3 c, float radius, int mat) {
+  box(inst, {c.x - radius, c.y - radius, c.z - radius}, {c.x + radius, c.y + radius, c.z + radius},
+      mat);
+  w.primitives.back().kind = PrimitiveKind::Sphere;
+}
+
+// ---- indexes ------------------------------------------------------------------------------
+
+void index_world(World& w) {
+  // Free-space grid and room map, 5 cm cells over the apartment plus a margin.
+  OccupancyGrid& g = w.free_space;
+  g.cell = 0.05f;
+  g.x0 = w.bounds.x0 - 0.1f;
+  g.y0 = w.bounds.y0 - 0.1f;
+  g.width = int(std::ceil((w.bounds.width() + 0.2f) / g.cell));
+  g.height = int(std::ceil((w.bounds.depth() + 0.2f) / g.cell));
+  g.occupied.assign(size_t(g.width) * g.height, 1);
+  w.room_map.assign(size_t(g.width) * g.height, -1);
+  auto cell_range = [&](const Rect& r, int& ix0, int& iy0, int& ix1, int& iy1) {
+    ix0 = std::max(0, int(std::floor((r.x0 - g.x0) / g.cell)));
+    iy0 = std::max(0, int(std::floor((r.y0 - g.y0) / g.cell)));
+    ix1 = std::min(g.width - 1, int(std::ceil((r.x1 - g.x0) / g.cell)) - 1);
+    iy1 = std::min(g.height - 1, int(std::ceil((r.y1 - g.y0) / g.cell)) - 1);
+  };
+  int ix0, iy0, ix1, iy1;
+  for (size_t r = 0; r < w.rooms.size(); ++r) {
+    // Rooms own their half of the walls, so the room map covers the full cell of the plan.
+    Rect outer = w.rooms[r].rect;
+    outer.x0 -= kWallHalf, outer.y0 -= kWallHalf, outer.x1 += kWallHalf, outer.y1 += kWallHalf;
+    cell_range(outer, ix0, iy0, ix1, iy1);
+    for (int iy = iy0; iy <= iy1; ++iy)
+      for (int ix = ix0; ix <= ix1; ++ix) {
+        w.room_map[size_t(iy) * g.width + ix] = int16_t(r);
+        g.occupied[size_t(iy) * g.width + ix] = 0;
+      }
+  }
+  for (const Instance& inst : w.instances) {
+    if (!inst.blocks) continue;
+    cell_range(inst.footprint, ix0, iy0, ix1, iy1);
+    for (int iy = iy0; iy <= iy1; ++iy)
+      for (int ix = ix0; ix <= ix1; ++ix) g.occupied[size_t(iy) * g.width + ix] = 1;
+  }
+
+  // Primitive grid, 0.5 m cells: counting pass, prefix sum, filling pass.
+  PrimitiveGrid& pg = w.grid;
+  pg.cell = 0.5f;
+  pg.x0 = w.bounds.x0 - 0.25f;
+  pg.y0 = w.bounds.y0 - 0.25f;
+  pg.width = int(std::ceil((w.bounds.width() + 0.5f) / pg.cell));
+  pg.height = int(std::ceil((w.bounds.depth() + 0.5f) / pg.cell));
+  std::vector<int> count(size_t(pg.width) * pg.height + 1, 0);
+  auto prim_cells = [&](const Primitive& p, int& cx0, int& cy0, int& cx1, int& cy1) {
+    cx0 = std::clamp(int(std::floor((p.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1);
+    cy0 = std::clamp(int(std::floor((p.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1);
+    cx1 = std::clamp(int(std::floor((p.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1);
+    cy1 = std::clamp(int(std::floor((p.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1);
+  };
+  for (const Primitive& p : w.primitives) {
+    prim_cells(p, ix0, iy0, ix1, iy1);
+    for (int iy = iy0; iy <= iy1; ++iy)
+      for (int ix = ix0; ix <= ix1; ++ix) ++count[size_t(iy) * pg.width + ix];
+  }
+  pg.start.assign(count.size(), 0);
+  for (size_t c = 1; c < count.size(); ++c) pg.start[c] = pg.start[c - 1] + count[c - 1];
+  pg.items.assign(size_t(pg.start.back()), 0);
+  std::vector<int> fill(pg.start.begin(), pg.start.end() - 1);
+  for (size_t i = 0; i < w.primitives.size(); ++i) {
+    prim_cells(w.primitives[i], ix0, iy0, ix1, iy1);
+    for (int iy = iy0; iy <= iy1; ++iy)
+      for (int ix = ix0; ix <= ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(i);
+  }
+}
+
+}  // namespace worldgen
+
+// ---- driver -------------------------------------------------------------------------------
+
+World generate_world(uint64_t seed) {
+  using namespace worldgen;
+  Rng rng(seed, 0x5eed);
+  int wanted = 2 + int(rng.below(5));  // 2..6 rooms
+  // Each attempt starts from an empty world; later attempts ask for fewer rooms, which always
+  // fit, so an unlucky seed degrades to a simpler apartment instead of looping.
+  for (int attempt = 0; attempt < 24; ++attempt) {
+    int n_rooms = std::max(2, wanted - attempt / 6);
+    World w;
+    w.seed = seed;
+    Builder b(w, rng);
+    std::vector<RoomPlan> plans;
+    if (!build_layout(b, n_rooms, plans)) continue;
+    for (RoomPlan& plan : plans) furnish_room(b, plan);
+    place_people(b, plans);
+    index_world(w);
+    return w;
+  }
+  throw Error("world seed " + std::to_string(seed) + ": could not lay out an apartment in 24 attempts");
+}
+
+}  // namespace ulr
