@@ -80,33 +80,52 @@ static void valid_columns(int64_t offset, const ConvGeometry& g, int64_t& lo, in
   hi = std::max(hi, lo);
 }
 
+// dst[0, n) <- src[i] inside [lo, hi), zero outside. Rows are short (OW is 8..64): inline SIMD
+// with an overlapping last block instead of a scalar tail or calls to memcpy.
+static inline void copy_row(float* dst, const float* src, int64_t lo, int64_t hi, int64_t n) {
+  for (int64_t i = 0; i < lo; ++i) dst[i] = 0.0f;
+  if (hi - lo >= kSimd) {
+    for (int64_t i = lo; i + kSimd < hi; i += kSimd)
+      fbatch::load_unaligned(src + i).store_unaligned(dst + i);
+    fbatch::load_unaligned(src + hi - kSimd).store_unaligned(dst + hi - kSimd);
+  } else {
+    for (int64_t i = lo; i < hi; ++i) dst[i] = src[i];
+  }
+  for (int64_t i = hi; i < n; ++i) dst[i] = 0.0f;
+}
+
 // cols (K, (oh1-oh0)*OW), row stride ld <- one group of one sample, x (Cg,H,W), output rows
 // [oh0, oh1). Row r = (c*KH + kh)*KW + kw; positions in the padding read zero.
 static void im2col(float* cols, int64_t ld, const float* x, const ConvGeometry& g, int64_t oh0,
                    int64_t oh1) {
+  const int64_t OW = g.OW, W = g.W, H = g.H, s = g.stride;
   for (int64_t c = 0; c < g.Cg; ++c)
-    for (int64_t kh = 0; kh < g.KH; ++kh)
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      // Output rows whose input row oh*s - pad + kh*d lies inside [0, H): [oh_lo, oh_hi).
+      const int64_t first = kh * g.dilation - g.pad;
+      const int64_t oh_lo = std::clamp<int64_t>(first >= 0 ? 0 : (-first + s - 1) / s, oh0, oh1);
+      const int64_t oh_hi =
+          std::clamp<int64_t>(H - 1 - first < 0 ? 0 : (H - 1 - first) / s + 1, oh_lo, oh1);
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         float* row = cols + ((c * g.KH + kh) * g.KW + kw) * ld;
         const int64_t offset = kw * g.dilation - g.pad;
         int64_t lo, hi;
         valid_columns(offset, g, lo, hi);
-        for (int64_t oh = oh0; oh < oh1; ++oh) {
-          float* dst = row + (oh - oh0) * g.OW;
-          const int64_t ih = oh * g.stride - g.pad + kh * g.dilation;
-          if (ih < 0 || ih >= g.H) {
-            std::fill(dst, dst + g.OW, 0.0f);
-            continue;
+        std::fill(row, row + (oh_lo - oh0) * OW, 0.0f);
+        std::fill(row + (oh_hi - oh0) * OW, row + (oh1 - oh0) * OW, 0.0f);
+        float* dst = row + (oh_lo - oh0) * OW;
+        const float* src = x + c * g.HW() + (oh_lo * s + first) * W + offset;
+        if (s == 1) {
+          for (int64_t oh = oh_lo; oh < oh_hi; ++oh, dst += OW, src += W) copy_row(dst, src, lo, hi, OW);
+        } else {
+          for (int64_t oh = oh_lo; oh < oh_hi; ++oh, dst += OW, src += s * W) {
+            std::fill(dst, dst + lo, 0.0f);
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s];
+            std::fill(dst + hi, dst + OW, 0.0f);
           }
-          const float* src = x + c * g.HW() + ih * g.W + offset;
-          std::fill(dst, dst + lo, 0.0f);
-          if (g.stride == 1)
-            std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(float));
-          else
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * g.stride];
-          std::fill(dst + hi, dst + g.OW, 0.0f);
         }
       }
+    }
 }
 
 // dx (Cg,H,W) += col2im(dcols), the adjoint of im2col over all output rows.
@@ -124,9 +143,12 @@ static void col2im_add(float* dx, const float* dcols, const ConvGeometry& g) {
           if (ih < 0 || ih >= g.H) continue;
           const float* src = row + oh * g.OW;
           float* dst = dx + c * g.HW() + ih * g.W + offset;
-          if (g.stride == 1)
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
-          else
+          if (g.stride == 1) {
+            int64_t ow = lo;
+            for (; ow + kSimd <= hi; ow += kSimd)
+              (fbatch::load_unaligned(dst + ow) + fbatch::load_unaligned(src + ow)).store_unaligned(dst + ow);
+            for (; ow < hi; ++ow) dst[ow] += src[ow];
+          } else
             for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.stride] += src[ow];
         }
       }
