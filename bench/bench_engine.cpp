@@ -29,14 +29,19 @@ namespace {
 
 constexpr int kWarmup = 2;
 
-// Median wall time of `reps` calls of fn, in seconds, after kWarmup untimed calls.
+constexpr double kMinSeconds = 0.25;  // short kernels repeat until this much time is timed
+
+// Median wall time of at least `reps` calls of fn (more for short ones, up to kMinSeconds in
+// all), in seconds, after kWarmup untimed calls.
 double median_seconds(int reps, const std::function<void()>& fn) {
   for (int i = 0; i < kWarmup; ++i) fn();
   std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
+  double total = 0;
+  for (int i = 0; i < reps || (total < kMinSeconds && i < 50 * reps); ++i) {
     auto t0 = std::chrono::steady_clock::now();
     fn();
     t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    total += t.back();
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
@@ -118,8 +123,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("bench_engine: %d threads, median of %d runs after %d warm-up\n\n", num_threads(),
-              reps, kWarmup);
+  std::printf("bench_engine: %d threads, median of >= %d runs (>= %.2f s) after %d warm-up\n\n",
+              num_threads(), reps, kMinSeconds, kWarmup);
 
   std::printf("Eigen sgemm, C = A B (n x n), column blocks across threads\n");
   std::printf("  %6s  %9s\n", "n", "GFLOP/s");

@@ -130,28 +130,31 @@ static void im2col(float* cols, int64_t ld, const float* x, const ConvGeometry& 
 
 // dx (Cg,H,W) += col2im(dcols), the adjoint of im2col over all output rows.
 static void col2im_add(float* dx, const float* dcols, const ConvGeometry& g) {
-  const int64_t ld = g.OHW();
+  const int64_t ld = g.OHW(), OW = g.OW, W = g.W, H = g.H, s = g.stride;
   for (int64_t c = 0; c < g.Cg; ++c)
-    for (int64_t kh = 0; kh < g.KH; ++kh)
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t first = kh * g.dilation - g.pad;
+      const int64_t oh_lo = std::min(g.OH, first >= 0 ? 0 : (-first + s - 1) / s);
+      const int64_t oh_hi =
+          std::clamp<int64_t>(H - 1 - first < 0 ? 0 : (H - 1 - first) / s + 1, oh_lo, g.OH);
       for (int64_t kw = 0; kw < g.KW; ++kw) {
-        const float* row = dcols + ((c * g.KH + kh) * g.KW + kw) * ld;
         const int64_t offset = kw * g.dilation - g.pad;
         int64_t lo, hi;
         valid_columns(offset, g, lo, hi);
-        for (int64_t oh = 0; oh < g.OH; ++oh) {
-          const int64_t ih = oh * g.stride - g.pad + kh * g.dilation;
-          if (ih < 0 || ih >= g.H) continue;
-          const float* src = row + oh * g.OW;
-          float* dst = dx + c * g.HW() + ih * g.W + offset;
-          if (g.stride == 1) {
+        const float* src = dcols + ((c * g.KH + kh) * g.KW + kw) * ld + oh_lo * OW;
+        float* dst = dx + c * g.HW() + (oh_lo * s + first) * W + offset;
+        for (int64_t oh = oh_lo; oh < oh_hi; ++oh, src += OW, dst += s * W) {
+          if (s == 1) {
             int64_t ow = lo;
             for (; ow + kSimd <= hi; ow += kSimd)
               (fbatch::load_unaligned(dst + ow) + fbatch::load_unaligned(src + ow)).store_unaligned(dst + ow);
             for (; ow < hi; ++ow) dst[ow] += src[ow];
-          } else
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.stride] += src[ow];
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * s] += src[ow];
+          }
         }
       }
+    }
 }
 
 // ---- forward kernels ----------------------------------------------------------------------
