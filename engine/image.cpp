@@ -91,6 +91,19 @@ std::string check_jpeg(const Bytes& b) {
     const size_t len = (size_t(b[pos]) << 8) | b[pos + 1];
     if (len < 2) return "corrupt JPEG (bad segment length at byte " + std::to_string(pos) + ")";
     if (pos + len > n) return "truncated JPEG (segment runs past the end of the file)";
+    if (marker == 0xC4) {
+      // Huffman tables: stb_image 2.27 trusts the 16 code counts and writes past its tables
+      // when they add up to more than 256 symbols, so the counts are checked here.
+      size_t p = pos + 2;
+      const size_t end = pos + len;
+      while (p < end) {
+        if (p + 17 > end) return "corrupt JPEG (bad Huffman table)";
+        size_t symbols = 0;
+        for (int i = 1; i <= 16; ++i) symbols += b[p + size_t(i)];
+        if (symbols > 256 || p + 17 + symbols > end) return "corrupt JPEG (bad Huffman table)";
+        p += 17 + symbols;
+      }
+    }
     pos += len;
     if (marker != 0xDA) continue;
     // Entropy-coded data after a start-of-scan: 0xFF is followed by a stuffed 0x00 or a restart

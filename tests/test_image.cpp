@@ -161,4 +161,14 @@ TEST_CASE("JPEG reads, and every truncation of a JPEG is an error") {
   CHECK(error_of(cut) == cut + ": truncated JPEG (scan data runs past the end of the file)");
   write_bytes(cut, bytes, 40);
   CHECK(error_of(cut).find("truncated JPEG") != std::string::npos);
+
+  // A Huffman table whose code counts add up to more than 256 symbols (which would make the
+  // decoder write past its tables) is rejected before decoding.
+  std::vector<unsigned char> bad = bytes;
+  size_t dht = 2;
+  while (dht + 1 < bad.size() && !(bad[dht] == 0xFF && bad[dht + 1] == 0xC4)) ++dht;
+  REQUIRE(dht + 21 < bad.size());
+  for (int i = 0; i < 16; ++i) bad[dht + 5 + size_t(i)] = 0x20;  // 16 x 32 = 512 symbols
+  write_bytes(cut, bad, bad.size());
+  CHECK(error_of(cut) == cut + ": corrupt JPEG (bad Huffman table)");
 }
