@@ -1,6 +1,6 @@
 // 2-D convolution (cross-correlation, as PyTorch) with stride, zero padding, dilation and groups.
 //
-// Three kernels, chosen by shape:
+// Two kernels, chosen by shape:
 //   - general: im2col + Eigen GEMM. Per sample and group, out (OCg, OH*OW) = W_g (OCg, Cg*KH*KW)
 //     x cols (Cg*KH*KW, OH*OW). 1x1 / stride 1 / pad 0 skips im2col: x itself is the column matrix.
 //   - depthwise (groups == C > 1, one input channel per group): a direct xsimd kernel, since
