@@ -25,7 +25,7 @@ const char* kUsage =
     "usage: ulrseg data <gen|preview|stats> [flags]\n\n"
     "  gen      write synthetic views as a folder dataset (ulrseg data gen --help)\n"
     "  preview  --out FILE.png [--count N --size HxW --seed K --split S]\n"
-    "           a mosaic: per view the HR render | the 16x16 sensor frame (scaled up) | labels\n"
+    "           a mosaic, one view per apartment: HR render | 16x16 sensor frame | labels\n"
     "  stats    [--count N --size HxW --seed K --split S --json]\n"
     "           class pixel frequencies, share of views with people, render speed\n\n"
     "common: --threads N (default: all cores), --seed K (default 0), --split train|val|test\n";
@@ -103,7 +103,8 @@ int data_preview(int argc, char** argv) {
   Image img(mosaic_w, rows * (c.height + gap) + gap, 3);
   std::fill(img.px.begin(), img.px.end(), uint8_t(255));
   for (int64_t i = 0; i < c.count; ++i) {
-    SyntheticSample s = source.sample(i, c.height, c.width);
+    // One view from each of `count` apartments: samples 0, v, 2v, ... (v views per apartment).
+    SyntheticSample s = source.sample(i * source.views_per_world() + i % source.views_per_world(), c.height, c.width);
     const int x0 = 3 * gap + int(i % cols) * (tile_w + 3 * gap), y0 = gap + int(i / cols) * (c.height + gap);
     blit(img, s.rgb, x0, y0, 1);
     // The sensor frame, scaled up with nearest neighbour to the HR size (as far as it divides).

@@ -102,15 +102,39 @@ inline bool hit_sphere(const Primitive& p, const Ray& r, float tmax, Hit& h, int
   return true;
 }
 
+// Remembers which instances the current ray has tested, so an instance that spans several
+// grid cells is tested once per ray.
+struct Mailbox {
+  std::vector<uint32_t> stamp;
+  uint32_t ray = 0;
+  explicit Mailbox(const World& w) : stamp(w.instances.size(), 0) {}
+  bool first_visit(int inst) {
+    if (stamp[size_t(inst)] == ray) return false;
+    stamp[size_t(inst)] = ray;
+    return true;
+  }
+};
+
+inline bool hit_bounds(const Vec3& lo, const Vec3& hi, const Ray& r, float tmax) {
+  float tx0 = (lo.x - r.o.x) * r.inv.x, tx1 = (hi.x - r.o.x) * r.inv.x;
+  float ty0 = (lo.y - r.o.y) * r.inv.y, ty1 = (hi.y - r.o.y) * r.inv.y;
+  float tz0 = (lo.z - r.o.z) * r.inv.z, tz1 = (hi.z - r.o.z) * r.inv.z;
+  float tn = std::max(std::min(tx0, tx1), std::max(std::min(ty0, ty1), std::min(tz0, tz1)));
+  float tf = std::min(std::max(tx0, tx1), std::min(std::max(ty0, ty1), std::max(tz0, tz1)));
+  return tn <= tf && tf > 0 && tn < tmax;
+}
+
 // Nearest hit along the ray up to max_t: the DDA visits the grid cells the ray's floor-plan
-// projection crosses, in order, and stops once the best hit lies before the next cell.
-Hit trace(const World& w, const Ray& r, float max_t) {
+// projection crosses, in order, and stops once the best hit lies before the next cell. (A hit
+// found beyond the current cell is kept: every primitive it could hide lies in a later cell.)
+Hit trace(const World& w, const Ray& r, float max_t, Mailbox& mb) {
   Hit best;
   float t_plane = kInf;
   int plane = -3;
   if (r.d.z < -1e-9f) t_plane = -r.o.z * r.inv.z, plane = -1;
   else if (r.d.z > 1e-9f) t_plane = (w.ceiling_height - r.o.z) * r.inv.z, plane = -2;
   float limit = std::min(t_plane, max_t);
+  if (++mb.ray == 0) std::fill(mb.stamp.begin(), mb.stamp.end(), 0), mb.ray = 1;
 
   const PrimitiveGrid& g = w.grid;
   float gx = (r.o.x - g.x0) / g.cell, gy = (r.o.y - g.y0) / g.cell;
@@ -125,13 +149,21 @@ Hit trace(const World& w, const Ray& r, float max_t) {
     const int cell = iy * g.width + ix;
     float tmax = std::min(best.t, limit);
     for (int k = g.start[size_t(cell)]; k < g.start[size_t(cell) + 1]; ++k) {
-      int pi = g.items[size_t(k)];
-      const Primitive& p = w.primitives[size_t(pi)];
-      Hit h;
-      bool hit = p.kind == PrimitiveKind::Box        ? hit_box(p, r, tmax, h, pi)
-                 : p.kind == PrimitiveKind::Cylinder ? hit_cylinder(p, r, tmax, h, pi)
-                                                     : hit_sphere(p, r, tmax, h, pi);
-      if (hit) best = h, tmax = h.t;
+      const int inst = g.items[size_t(k)];
+      if (!mb.first_visit(inst)) continue;
+      const int p0 = g.instance_first[size_t(inst)], p1 = g.instance_first[size_t(inst) + 1];
+      if (p1 - p0 > 1) {
+        const Instance& in = w.instances[size_t(inst)];
+        if (!hit_bounds(in.lo, in.hi, r, tmax)) continue;
+      }
+      for (int pi = p0; pi < p1; ++pi) {
+        const Primitive& p = w.primitives[size_t(pi)];
+        Hit h;
+        bool hit = p.kind == PrimitiveKind::Box        ? hit_box(p, r, tmax, h, pi)
+                   : p.kind == PrimitiveKind::Cylinder ? hit_cylinder(p, r, tmax, h, pi)
+                                                       : hit_sphere(p, r, tmax, h, pi);
+        if (hit) best = h, tmax = h.t;
+      }
     }
     float t_exit = std::min(tx, ty);
     if (best.t <= t_exit) break;
@@ -176,7 +208,7 @@ struct Sample {
   int16_t identity = -1;
 };
 
-Sample shade(const World& w, const Lights& lights, const Ray& ray, const Hit& h, bool shadows) {
+Sample shade(const World& w, const Lights& lights, const Ray& ray, const Hit& h, bool shadows, Mailbox& mb) {
   Sample s;
   if (h.prim == -3) return s;
   Vec3 p = {ray.o.x + h.t * ray.d.x, ray.o.y + h.t * ray.d.y, ray.o.z + h.t * ray.d.z};
@@ -210,7 +242,9 @@ Sample shade(const World& w, const Lights& lights, const Ray& ray, const Hit& h,
   }
   texture_color(*mat, q, albedo);
 
-  float light = 0.38f;
+  // Ambient light, a little stronger from above and on faces across x than across y, so that
+  // corners and box edges stay readable even where a lamp lights both faces alike.
+  float light = 0.34f + 0.06f * n.z + 0.05f * std::fabs(n.x);
   auto add = [&](const Vec3& L, float power, float falloff) {
     float lx = L.x - p.x, ly = L.y - p.y, lz = L.z - p.z;
     float d2 = lx * lx + ly * ly + lz * lz, d = std::sqrt(d2) + 1e-6f;
@@ -225,7 +259,7 @@ Sample shade(const World& w, const Lights& lights, const Ray& ray, const Hit& h,
     Vec3 o = {p.x + 1e-3f * n.x, p.y + 1e-3f * n.y, p.z + 1e-3f * n.z};
     Vec3 d = {rm.lamp.x - o.x, rm.lamp.y - o.y, rm.lamp.z - o.z};
     float len = std::sqrt(d.x * d.x + d.y * d.y + d.z * d.z);
-    Hit occ = trace(w, make_ray(o, {d.x / len, d.y / len, d.z / len}), len - 0.45f);
+    Hit occ = trace(w, make_ray(o, {d.x / len, d.y / len, d.z / len}), len - 0.45f, mb);
     if (occ.prim >= 0) light -= 0.8f * lamp;
   }
   for (const Vec3& L : lights.windows[size_t(room)]) add(L, 0.7f, 0.3f);
@@ -262,7 +296,8 @@ Camera make_camera(const CameraPose& pose, const RenderOptions& opt) {
 }  // namespace
 
 RayHit cast_ray(const World& world, Vec3 origin, Vec3 dir, float max_t) {
-  Hit h = trace(world, make_ray(origin, dir), max_t);
+  Mailbox mb(world);
+  Hit h = trace(world, make_ray(origin, dir), max_t, mb);
   RayHit out;
   if (h.prim == -3) {
     out.t = -1;
@@ -299,13 +334,14 @@ RenderResult render(const World& world, const CameraPose& pose, const RenderOpti
   // [y0, y1) needs corner rows y0..y1), so bands share nothing and a pixel's value never depends
   // on how rows were split; the boundary corner rows are cast twice, a few percent extra.
   parallel_for(H, 8, [&](int64_t y0, int64_t y1) {
+    Mailbox mb(world);
     std::vector<float> corners;  // (y1 - y0 + 1, W + 1, 3)
     if (opt.supersample) {
       corners.resize(size_t(y1 - y0 + 1) * (W + 1) * 3);
       for (int64_t y = y0; y <= y1; ++y)
         for (int x = 0; x <= W; ++x) {
           Ray r = cam.ray(float(x), float(y));
-          Sample s = shade(world, lights, r, trace(world, r, 100.0f), opt.shadows);
+          Sample s = shade(world, lights, r, trace(world, r, 100.0f, mb), opt.shadows, mb);
           float* c = &corners[(size_t(y - y0) * (W + 1) + x) * 3];
           c[0] = s.rgb[0], c[1] = s.rgb[1], c[2] = s.rgb[2];
         }
@@ -313,7 +349,7 @@ RenderResult render(const World& world, const CameraPose& pose, const RenderOpti
     for (int64_t y = y0; y < y1; ++y)
       for (int x = 0; x < W; ++x) {
         Ray r = cam.ray(x + 0.5f, y + 0.5f);
-        Sample s = shade(world, lights, r, trace(world, r, 100.0f), opt.shadows);
+        Sample s = shade(world, lights, r, trace(world, r, 100.0f, mb), opt.shadows, mb);
         const size_t i = size_t(y) * W + x;
         out.labels.data[i] = s.label;
         out.identity.data[i] = s.identity;

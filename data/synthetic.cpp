@@ -58,7 +58,8 @@ CameraPose sample_camera(const World& w, Rng& rng) {
     std::vector<std::vector<int>> groups(kNumClasses + 1);
     for (int i = 0; i < int(w.instances.size()); ++i) {
       const Instance& in = w.instances[size_t(i)];
-      if (in.class_id == kWall || in.class_id == kFloor || in.class_id == kCeiling ||
+      // Walls, floors, ceilings and windows fill views anyway; aim at the things in the rooms.
+      if (in.class_id == kWall || in.class_id == kFloor || in.class_id == kCeiling || in.class_id == kWindow ||
           in.name == "ceiling lamp" || in.name == "pillow")
         continue;
       groups[in.identity >= 0 ? kNumClasses : in.class_id].push_back(i);
@@ -67,14 +68,17 @@ CameraPose sample_camera(const World& w, Rng& rng) {
     for (int g = 0; g <= kNumClasses; ++g)
       if (!groups[size_t(g)].empty()) present.push_back(g);
     if (!present.empty()) {
-      const std::vector<int>& group = groups[size_t(present[rng.below(uint32_t(present.size()))])];
+      // People get a quarter of the aimed views when there are any (identity work needs them).
+      int pick = present[rng.below(uint32_t(present.size()))];
+      if (!groups[kNumClasses].empty() && rng.uniform() < 0.25f) pick = kNumClasses;
+      const std::vector<int>& group = groups[size_t(pick)];
       const int target = group[rng.below(uint32_t(group.size()))];
       const Instance& in = w.instances[size_t(target)];
       Vec3 c = {0.5f * (in.lo.x + in.hi.x), 0.5f * (in.lo.y + in.hi.y),
                 std::clamp(0.5f * (in.lo.z + in.hi.z), 0.2f, 1.6f)};
       float reach = 0.5f * std::hypot(in.hi.x - in.lo.x, in.hi.y - in.lo.y);
       for (int t = 0; t < 30; ++t) {
-        float d = reach + rng.uniform(0.6f, 2.6f), a = rng.uniform(-3.14159265f, 3.14159265f);
+        float d = reach + rng.uniform(0.8f, 2.8f), a = rng.uniform(-3.14159265f, 3.14159265f);
         float x = c.x + d * std::cos(a), y = c.y + d * std::sin(a);
         if (!free_spot(w, x, y) || !sees(w, {x, y, pose.z}, c, target)) continue;
         pose.x = x, pose.y = y;

@@ -68,9 +68,12 @@ class SyntheticSource {
 };
 
 // Camera sampling used by SyntheticSource: a random free position (agent radius 0.2 m), height
-// 0.8-1.6 m, uniform yaw and pitch within +-10 degrees; about half of the views aim at an
-// object instance (rarer classes and people favoured) from 0.8-3 m away, so that every class is
-// well represented. Deterministic in `rng`. Throws Error when the world has no free space.
+// 0.8-1.6 m, yaw uniform and pitch within +-10 degrees. 60 % of the views aim at an object
+// instance instead (a class drawn uniformly among those present, people on their own and a
+// quarter of the time when there are any; walls, floors, ceilings and windows excluded), seen
+// from a free spot 0.8-2.8 m beyond its extent with a clear line of sight, yaw within +-12
+// degrees of it, so that every class is well represented. Deterministic in `rng`. Throws Error
+// when the world has no free space.
 CameraPose sample_camera(const World& world, Rng& rng);
 
 }  // namespace ulr

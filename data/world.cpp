@@ -190,22 +190,31 @@ void index_world(World& w) {
       for (int ix = ix0; ix <= ix1; ++ix) g.occupied[size_t(iy) * g.width + ix] = 1;
   }
 
-  // Primitive grid, 0.5 m cells: counting pass, prefix sum, filling pass.
+  // Primitives sorted by instance (stable), so each instance owns a contiguous range.
+  std::stable_sort(w.primitives.begin(), w.primitives.end(),
+                   [](const Primitive& a, const Primitive& b) { return a.instance < b.instance; });
   PrimitiveGrid& pg = w.grid;
+  pg.instance_first.assign(w.instances.size() + 1, 0);
+  for (const Primitive& p : w.primitives) ++pg.instance_first[size_t(p.instance) + 1];
+  for (size_t k = 1; k < pg.instance_first.size(); ++k) pg.instance_first[k] += pg.instance_first[k - 1];
+
+  // Instance grid, 0.5 m cells: counting pass, prefix sum, filling pass.
   pg.cell = 0.5f;
   pg.x0 = w.bounds.x0 - 0.25f;
   pg.y0 = w.bounds.y0 - 0.25f;
   pg.width = int(std::ceil((w.bounds.width() + 0.5f) / pg.cell));
   pg.height = int(std::ceil((w.bounds.depth() + 0.5f) / pg.cell));
   std::vector<int> count(size_t(pg.width) * pg.height + 1, 0);
-  auto prim_cells = [&](const Primitive& p, int& cx0, int& cy0, int& cx1, int& cy1) {
-    cx0 = std::clamp(int(std::floor((p.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1);
-    cy0 = std::clamp(int(std::floor((p.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1);
-    cx1 = std::clamp(int(std::floor((p.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1);
-    cy1 = std::clamp(int(std::floor((p.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1);
+  auto inst_cells = [&](const Instance& in, int& cx0, int& cy0, int& cx1, int& cy1) {
+    cx0 = std::clamp(int(std::floor((in.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1);
+    cy0 = std::clamp(int(std::floor((in.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1);
+    cx1 = std::clamp(int(std::floor((in.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1);
+    cy1 = std::clamp(int(std::floor((in.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1);
   };
-  for (const Primitive& p : w.primitives) {
-    prim_cells(p, ix0, iy0, ix1, iy1);
+  auto has_prims = [&](size_t k) { return pg.instance_first[k + 1] > pg.instance_first[k]; };
+  for (size_t k = 0; k < w.instances.size(); ++k) {
+    if (!has_prims(k)) continue;
+    inst_cells(w.instances[k], ix0, iy0, ix1, iy1);
     for (int iy = iy0; iy <= iy1; ++iy)
       for (int ix = ix0; ix <= ix1; ++ix) ++count[size_t(iy) * pg.width + ix];
   }
@@ -213,10 +222,11 @@ void index_world(World& w) {
   for (size_t c = 1; c < count.size(); ++c) pg.start[c] = pg.start[c - 1] + count[c - 1];
   pg.items.assign(size_t(pg.start.back()), 0);
   std::vector<int> fill(pg.start.begin(), pg.start.end() - 1);
-  for (size_t i = 0; i < w.primitives.size(); ++i) {
-    prim_cells(w.primitives[i], ix0, iy0, ix1, iy1);
+  for (size_t k = 0; k < w.instances.size(); ++k) {
+    if (!has_prims(k)) continue;
+    inst_cells(w.instances[k], ix0, iy0, ix1, iy1);
     for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(i);
+      for (int ix = ix0; ix <= ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(k);
   }
 }
 

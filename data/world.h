@@ -104,13 +104,16 @@ struct OccupancyGrid {
   }
 };
 
-// Uniform 2D grid over the floor plan listing, per cell, the primitives whose footprint
-// touches it (the renderer's acceleration structure).
+// Uniform 2D grid over the floor plan listing, per cell, the instances whose footprint touches
+// it (the renderer's acceleration structure: a ray tests an instance's box, then its
+// primitives, which are stored contiguously: instance k owns primitives
+// [instance_first[k], instance_first[k + 1])).
 struct PrimitiveGrid {
   float x0 = 0, y0 = 0, cell = 0.5f;
   int width = 0, height = 0;
-  std::vector<int> start;  // (height*width + 1) offsets into items
-  std::vector<int> items;  // primitive indices
+  std::vector<int> start;           // (height*width + 1) offsets into items
+  std::vector<int> items;           // instance indices
+  std::vector<int> instance_first;  // (instances + 1) primitive ranges
 };
 
 struct World {

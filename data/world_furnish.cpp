@@ -458,7 +458,7 @@ void dining(Builder& b, RoomPlan& plan) {
   Frame f;
   if (!place_free(plan, rng, w, d, 0.7f, f) && !place_free(plan, rng, 0.8f, 0.8f, 0.6f, f)) return;
   table(b, plan, f, rng.uniform(0.72f, 0.77f), "dining table");
-  chairs_around(b, plan, f, 2 + int(rng.below(5)));
+  chairs_around(b, plan, f, 3 + int(rng.below(4)));
 }
 
 void kitchen_run(Builder& b, RoomPlan& plan) {
@@ -590,6 +590,7 @@ void furnish_room(Builder& b, RoomPlan& plan) {
       if (maybe(0.45f)) desk_with_chair(b, plan);
       if (maybe(0.5f) && place_wall(plan, rng, rng.uniform(0.7f, 1.1f), 0.32f, 1.9f, f))
         bookshelf(b, plan, f, rng.uniform(1.0f, 2.0f));
+      if (maybe(0.5f) && place_wall(plan, rng, 0.5f, 0.5f, 0.9f, f)) chair(b, plan, f, false);
       if (maybe(0.4f)) plant(b, plan);
       if (maybe(0.4f)) floor_box(b, plan);
       pictures(b, plan, 1 + int(rng.below(3)));
@@ -600,7 +601,7 @@ void furnish_room(Builder& b, RoomPlan& plan) {
       for (int k = int(rng.below(3)); k >= 0; --k)
         if (place_wall(plan, rng, rng.uniform(0.7f, 1.2f), rng.uniform(0.28f, 0.36f), 1.9f, f))
           bookshelf(b, plan, f, rng.uniform(1.2f, 2.1f));
-      if (maybe(0.5f)) {  // armchair
+      for (int k = maybe(0.5f) ? 2 : 1; k > 0; --k) {  // armchairs
         float cw = rng.uniform(0.6f, 0.8f);
         if (place_wall(plan, rng, cw, cw, 0.9f, f)) chair(b, plan, f, false);
       }
