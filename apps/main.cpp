@@ -18,7 +18,11 @@ struct Command {
 
 const Command kCommands[] = {
     {"inspect", ulr::cli::cmd_inspect, "print a safetensors file's metadata and tensor table"},
+    {"demo", ulr::cli::cmd_demo, "render unseen views, segment their 16x16 frames, write a mosaic"},
     {"data", ulr::cli::cmd_data, "synthetic apartments: gen | preview | stats"},
+    {"train", ulr::cli::cmd_train, "train a model (joint | fjl1 | mmt1 | hr) from a config"},
+    {"eval", ulr::cli::cmd_eval, "segmentation metrics of a weights file on a test split"},
+    {"infer", ulr::cli::cmd_infer, "segment ULR frames or images; write class, colour and overlay PNGs"},
 };
 
 void print_usage(FILE* out) {

@@ -131,9 +131,6 @@ void TrainConfig::validate() const {
   if (train_views < batch)
     throw Error("config: train_views (" + std::to_string(train_views) + ") must be at least batch (" +
                 std::to_string(batch) + ")");
-  if (method == Method::Joint && use_afe && lambda_fea > 0 && teacher.empty())
-    throw Error("config: teacher: the joint method's feature loss needs the weights of an 'hr' run "
-                "(set teacher, or use_afe=false)");
 }
 
 }  // namespace ulr

@@ -99,6 +99,9 @@ TrainState::TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher)
     disc_ = std::make_unique<SegAwareDiscriminator>(cfg.model, rng, "d");
   }
   if (use_afe_) {
+    if (!teacher && cfg.teacher.empty())
+      throw Error("config: teacher: the joint method's feature loss needs the weights of an 'hr' run "
+                  "(set teacher=PATH, or use_afe=false)");
     teacher_ = teacher ? std::move(teacher) : ULRNet::load(cfg.teacher);
     if (teacher_->method() != Method::Hr)
       throw Error(cfg.teacher + ": the feature-loss teacher must be an 'hr' model, this one is '" +

@@ -1,0 +1,130 @@
+// `ulrseg infer`: segments ULR frames (or larger images, through the simulated sensor) and
+// writes class-id PNGs, colour PNGs, overlays and, on request, the SR image.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "apps/args.h"
+#include "apps/commands.h"
+#include "engine/error.h"
+#include "engine/fileio.h"
+#include "engine/image.h"
+#include "infer/visualize.h"
+#include "ulrseg/ulrseg.h"
+
+namespace ulr::cli {
+
+static const char* kInferHelp =
+    "usage: ulrseg infer --weights FILE --input FILE|DIR --out DIR [--sr] [--threads N]\n\n"
+    "For each PNG/JPEG input writes NAME_classes.png (class ids 0..13, 8-bit), NAME_color.png\n"
+    "(class colours), NAME_overlay.png (colours over the enlarged input) and, with --sr, NAME_sr.png\n"
+    "(the image the segmenter saw). Frames must be the model's input size (e.g. 16x16); larger\n"
+    "images are first reduced as the privacy-preserving sensor would (centre crop, area average,\n"
+    "8-bit), and a note says so. Grey images are replicated to RGB; alpha is dropped.\n";
+
+static bool is_image_name(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
+    size_t n = std::string(ext).size();
+    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return true;
+  }
+  return false;
+}
+
+static std::vector<std::string> list_inputs(const std::string& input) {
+  struct stat st;
+  if (::stat(input.c_str(), &st) != 0) throw UsageError("--input: " + input + " does not exist");
+  if (!S_ISDIR(st.st_mode)) return {input};
+  std::vector<std::string> files;
+  DIR* dir = ::opendir(input.c_str());
+  if (!dir) throw Error(input + ": cannot list folder");
+  while (dirent* e = ::readdir(dir))
+    if (is_image_name(e->d_name)) files.push_back(input + "/" + e->d_name);
+  ::closedir(dir);
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(input + ": no PNG or JPEG files in the folder");
+  return files;
+}
+
+static std::string stem_of(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = name.find_last_of('.');
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
+// RGB bytes of any 1-4 channel image (grey replicated, alpha dropped).
+static Image to_rgb(const Image& img) {
+  if (img.channels == 3) return img;
+  Image out(img.width, img.height, 3);
+  for (int i = 0; i < img.width * img.height; ++i) {
+    const uint8_t* p = &img.px[size_t(i) * img.channels];
+    uint8_t* q = &out.px[size_t(i) * 3];
+    if (img.channels <= 2) q[0] = q[1] = q[2] = p[0];
+    else q[0] = p[0], q[1] = p[1], q[2] = p[2];
+  }
+  return out;
+}
+
+int cmd_infer(int argc, char** argv) {
+  Args args(argc, argv, {"--sr"});
+  if (args.help()) {
+    std::fputs(kInferHelp, stdout);
+    return 0;
+  }
+  apply_threads(args);
+  std::string weights = args.required("--weights");
+  std::string input = args.required("--input");
+  std::string out = args.required("--out");
+  bool want_sr = args.has("--sr");
+  args.finish();
+
+  std::vector<std::string> files = list_inputs(input);
+  ulrseg::Segmenter seg = [&]() {
+    try {
+      return ulrseg::Segmenter(weights);
+    } catch (const ulrseg::Error& e) {
+      throw Error(e.what());
+    }
+  }();
+  make_dirs(out);
+  const int iw = seg.input_width(), ih = seg.input_height();
+  for (const std::string& file : files) {
+    Image img = to_rgb(read_image(file));
+    ulrseg::Segmentation s;
+    Image frame = img;
+    if (img.width == iw && img.height == ih) {
+      s = seg.segment(img.px.data(), iw, ih);
+    } else if (img.width >= iw && img.height >= ih) {
+      std::fprintf(stderr, "note: %s is %dx%d: reduced to the %dx%d sensor frame (centre crop, area average)\n",
+                   file.c_str(), img.width, img.height, iw, ih);
+      try {
+        s = seg.segment_image(img.px.data(), img.width, img.height);
+      } catch (const ulrseg::Error& e) {
+        throw Error(file + ": " + e.what());
+      }
+      frame = Image();  // the overlay then shows the SR image, not the full photo
+    } else {
+      throw Error(file + ": image is " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+                  ", smaller than the model's " + std::to_string(iw) + "x" + std::to_string(ih) + " input");
+    }
+    const std::string base = out + "/" + stem_of(file);
+    Image classes(s.width, s.height, 1);
+    classes.px = s.classes;
+    write_png(base + "_classes.png", classes);
+    Image colors = colorize_labels(s.classes.data(), s.width, s.height);
+    write_png(base + "_color.png", colors);
+    Image sr(s.width, s.height, 3);
+    sr.px = s.sr_rgb;
+    Image under = frame.width ? resize_nearest(frame, s.width, s.height) : sr;
+    write_png(base + "_overlay.png", blend(under, colors, 0.5f));
+    if (want_sr) write_png(base + "_sr.png", sr);
+    std::printf("%s -> %s_{classes,color,overlay%s}.png\n", file.c_str(), base.c_str(), want_sr ? ",sr" : "");
+  }
+  return 0;
+}
+
+}  // namespace ulr::cli
