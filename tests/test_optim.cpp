@@ -199,3 +199,22 @@ TEST_CASE("optimizer steps are bit-identical for 1 and 2 threads") {
   REQUIRE(one.size() == two.size());
   CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
 }
+
+TEST_CASE("Adam: a parameter that joins later gets its own bias correction, as in torch") {
+  // p2 has no gradient at the first step; at the second its update must be a first step:
+  // m_hat = g, v_hat = g^2, so delta = -lr * g / (|g| + eps).
+  Tensor p1 = Tensor::from_vector({1}, {1.0f}).set_requires_grad(true);
+  Tensor p2 = Tensor::from_vector({1}, {2.0f}).set_requires_grad(true);
+  AdamOptions o;
+  o.lr = 0.1f;
+  Adam adam({p1, p2}, o);
+  p1.grad_data()[0] = 0.5f;
+  adam.step();
+  CHECK(p2.data()[0] == 2.0f);
+  p1.grad_data()[0] = 0.5f;
+  p2.grad_data()[0] = 0.25f;
+  adam.step();
+  CHECK(p2.data()[0] == doctest::Approx(2.0 - 0.1 * 0.25 / (0.25 + 1e-8)).epsilon(1e-6));
+  CHECK(adam.param_steps()[0] == 2);
+  CHECK(adam.param_steps()[1] == 1);
+}

@@ -88,7 +88,8 @@ void Sgd::zero_grad() {
 
 // ---- Adam / AdamW -------------------------------------------------------------------------
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions opt) : params_(std::move(params)), opt_(opt) {
+Adam::Adam(std::vector<Tensor> params, AdamOptions opt)
+    : params_(std::move(params)), param_steps_(params_.size(), 0), opt_(opt) {
   for (const Tensor& p : params_) {
     m_.push_back(Tensor::zeros(p.shape()));
     v_.push_back(Tensor::zeros(p.shape()));
@@ -100,10 +101,6 @@ void Adam::step() {
   ++t_;
   const double lr = as_decimal(opt_.lr), beta1 = as_decimal(opt_.beta1),
                beta2 = as_decimal(opt_.beta2), weight_decay = as_decimal(opt_.weight_decay);
-  const double bias_correction1 = 1.0 - std::pow(beta1, double(t_));
-  const double bias_correction2 = 1.0 - std::pow(beta2, double(t_));
-  const float step_size = float(lr / bias_correction1);
-  const float bias_correction2_sqrt = float(std::sqrt(bias_correction2));
   const float b1 = float(beta1), b2 = float(beta2);
   const float one_minus_b1 = float(1.0 - beta1), one_minus_b2 = float(1.0 - beta2);
   const float eps = opt_.eps;
@@ -114,6 +111,13 @@ void Adam::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     if (!p.has_grad()) continue;
+    // Bias corrections count this parameter's own steps (as torch's per-parameter state), so a
+    // parameter that joins later (S after G's pretraining) starts with a full correction.
+    const int64_t t = ++param_steps_[i];
+    const double bias_correction1 = 1.0 - std::pow(beta1, double(t));
+    const double bias_correction2 = 1.0 - std::pow(beta2, double(t));
+    const float step_size = float(lr / bias_correction1);
+    const float bias_correction2_sqrt = float(std::sqrt(bias_correction2));
     float* __restrict w = p.data();
     const float* __restrict g = p.grad_data();
     float* __restrict m = m_[i].data();

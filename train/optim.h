@@ -45,8 +45,11 @@ class Adam {
   void zero_grad();
   void set_lr(float lr) { opt_.lr = lr; }
   float lr() const { return opt_.lr; }
-  int64_t steps() const { return t_; }
+  int64_t steps() const { return t_; }  // calls to step()
   void set_steps(int64_t t) { t_ = t; }
+  // Steps each parameter has taken (a parameter without a gradient does not step), which its
+  // bias corrections use. For checkpoints.
+  std::vector<int64_t>& param_steps() { return param_steps_; }
   // State for checkpoints: first and second moments, one per parameter, same shapes.
   std::vector<Tensor>& exp_avg() { return m_; }
   std::vector<Tensor>& exp_avg_sq() { return v_; }
@@ -55,6 +58,7 @@ class Adam {
  private:
   std::vector<Tensor> params_;
   std::vector<Tensor> m_, v_;
+  std::vector<int64_t> param_steps_;
   AdamOptions opt_;
   int64_t t_ = 0;
 };

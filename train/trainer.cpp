@@ -196,6 +196,7 @@ static void add_optimizer_state(SafetensorsWriter& w, Adam& o, const std::vector
       w.add("opt." + tag + ".exp_avg_sq." + names[i], o.exp_avg_sq()[i]);
   }
   w.set_metadata("opt." + tag + ".steps", std::to_string(o.steps()));
+  w.add_i64("opt." + tag + ".param_steps", {int64_t(o.param_steps().size())}, o.param_steps());
 }
 
 static void load_optimizer_state(const SafetensorsFile& f, Adam& o, const std::vector<std::string>& names,
@@ -213,6 +214,11 @@ static void load_optimizer_state(const SafetensorsFile& f, Adam& o, const std::v
     o.exp_avg()[i] = f.tensor(m);
     o.exp_avg_sq()[i] = f.tensor("opt." + tag + ".exp_avg_sq." + names[i]);
   }
+  std::vector<int64_t> per_param = f.integers("opt." + tag + ".param_steps");
+  if (per_param.size() != names.size())
+    throw Error(f.label() + ": checkpoint has " + std::to_string(per_param.size()) +
+                " optimizer step counts for " + tag + ", the model has " + std::to_string(names.size()));
+  o.param_steps() = per_param;
   o.set_steps(steps);
 }
 
