@@ -117,6 +117,12 @@ void TrainConfig::set(const std::string& assignment) {
   *this = from_json(j, "--set " + key);
 }
 
+void TrainConfig::require_teacher() const {
+  if (uses_feature_loss() && teacher.empty())
+    throw Error("config: teacher: the joint method's feature loss needs the weights of an 'hr' run "
+                "(set teacher=PATH, or use_afe=false)");
+}
+
 SensorOptions TrainConfig::sensor_options(bool with_noise) const {
   SensorOptions s;
   s.mode = parse_sensor_mode(sensor);

@@ -43,6 +43,10 @@ struct TrainConfig {
   // Applies "key=value" (value parsed as JSON when it parses, else as a string).
   void set(const std::string& assignment);
   void validate() const;
+  // What a run needs beyond a valid config: the AFE teacher's weights when the feature loss is
+  // on. Throws Error naming the key.
+  void require_teacher() const;
+  bool uses_feature_loss() const { return method == Method::Joint && use_afe && lambda_fea > 0; }
   // The sensor that makes the ULR frames: mode and size from the config; noise only when asked.
   SensorOptions sensor_options(bool with_noise) const;
 };

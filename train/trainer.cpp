@@ -93,15 +93,13 @@ TrainState::TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher)
       opt_net_({}, adam_options(cfg, cfg.lr, cfg.beta1)),
       opt_d_({}, adam_options(cfg, cfg.lr_d, 0.5f)) {
   use_sad_ = cfg.method == Method::Joint && cfg.use_sad && cfg.lambda_adv > 0;
-  use_afe_ = cfg.method == Method::Joint && cfg.use_afe && cfg.lambda_fea > 0;
+  use_afe_ = cfg.uses_feature_loss();
   if (use_sad_) {
     Rng rng(cfg.seed, 0x646973ULL);
     disc_ = std::make_unique<SegAwareDiscriminator>(cfg.model, rng, "d");
   }
   if (use_afe_) {
-    if (!teacher && cfg.teacher.empty())
-      throw Error("config: teacher: the joint method's feature loss needs the weights of an 'hr' run "
-                  "(set teacher=PATH, or use_afe=false)");
+    if (!teacher) cfg.require_teacher();
     teacher_ = teacher ? std::move(teacher) : ULRNet::load(cfg.teacher);
     if (teacher_->method() != Method::Hr)
       throw Error(cfg.teacher + ": the feature-loss teacher must be an 'hr' model, this one is '" +
