@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test bench demo clean fixtures parity-fresh
+.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh
 
 all: build
 
@@ -21,6 +21,14 @@ test: build
 
 bench: build
 	@$(BUILD)/bench_engine
+
+# Unseen synthetic views -> the shipped weights -> metrics and out/demo_mosaic.png.
+demo: build
+	@$(BUILD)/ulrseg demo --threads $(JOBS)
+
+# Retrains every shipped weights file (about an hour on 2 cores): scripts/train_weights.sh.
+weights: build
+	@THREADS=$(JOBS) bash scripts/train_weights.sh $(BUILD)/ulrseg
 
 # Regenerates the committed PyTorch fixtures (needs Debian's python3-torch).
 fixtures:
