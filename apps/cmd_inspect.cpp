@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/json.h"
+#include "models/ulrnet.h"
 #include "engine/safetensors.h"
 
 namespace ulr::cli {
@@ -158,6 +159,20 @@ void print_json(const std::string& path, size_t file_bytes, const SafetensorsFil
 
 }  // namespace
 
+// A ulrseg weights file: the network it holds, with parameters and FLOPs per layer for one frame.
+void print_model_cost(const std::string& path) {
+  std::unique_ptr<ULRNet> net = ULRNet::load(path);
+  const ModelConfig& c = net->config();
+  Trace trace;
+  NoGrad no_grad;
+  Tensor frame = net->method() == Method::Hr ? Tensor::zeros({1, 3, c.out_h(), c.out_w()})
+                                             : Tensor::zeros({1, 3, c.in_h, c.in_w});
+  net->forward(frame, &trace);
+  std::printf("\nnetwork (%s, %dx%d -> %dx%d): %lld parameters, %.1f MFLOP per frame\n%s",
+              method_name(net->method()), c.in_h, c.in_w, c.out_h(), c.out_w(),
+              (long long)net->num_parameters(), double(trace.total_flops()) / 1e6, trace.table().c_str());
+}
+
 int cmd_inspect(int argc, char** argv) {
   Args args(argc, argv, {"--json"});
   if (args.help()) {
@@ -181,6 +196,8 @@ int cmd_inspect(int argc, char** argv) {
   for (const SafetensorsEntry& e : file.entries()) stats.push_back(compute_stats(file, e));
   if (json) print_json(path, file_bytes, file, stats);
   else print_text(path, file_bytes, file, stats);
+  auto format = file.metadata().find("format");
+  if (!json && format != file.metadata().end() && format->second == kWeightsFormat) print_model_cost(path);
   return 0;
 }
 

@@ -35,6 +35,7 @@ grep -q '"val_miou"' "$tmp/run/metrics.jsonl" || fail "metrics.jsonl has no vali
 w="$tmp/run/best.safetensors"
 "$bin" inspect "$w" >"$tmp/inspect" || fail "inspect of trained weights failed"
 grep -q "ulrseg-weights" "$tmp/inspect" || fail "weights metadata lacks the format"
+grep -q "MFLOP per frame" "$tmp/inspect" || fail "inspect of weights prints no per-layer cost"
 
 "$bin" eval --weights "$w" --count 8 --json >"$tmp/eval.json" 2>"$tmp/eval.err" || fail "eval exited $?: $(cat "$tmp/eval.err")"
 for key in '"miou"' '"pixel_acc"' '"fwiou"' '"iou"' '"psnr"'; do
@@ -52,6 +53,10 @@ done
 "$bin" infer --weights "$w" --input "$tmp/ds/images/train_000000.png" --out "$tmp/pred2" >/dev/null 2>"$tmp/note" ||
   fail "infer on a 64x64 image failed: $(cat "$tmp/note")"
 grep -q "reduced to the 16x16 sensor frame" "$tmp/note" || fail "no note about the sensor simulation"
+# A grey 16x16 PNG (a label map) is replicated to RGB.
+"$bin" infer --weights "$w" --input "$tmp/ulr/labels/train_000000.png" --out "$tmp/pred3" >/dev/null 2>"$tmp/grey" ||
+  fail "infer on a grey image failed: $(cat "$tmp/grey")"
+[ -s "$tmp/pred3/train_000000_color.png" ] || fail "infer on a grey image wrote nothing"
 
 # Bad input: each one line naming the file or flag, non-zero exit.
 expect_error 2 "--weights: required" "$bin" infer --input "$tmp/ulr/images" --out "$tmp/x"
