@@ -58,6 +58,19 @@ grep -q "reduced to the 16x16 sensor frame" "$tmp/note" || fail "no note about t
   fail "infer on a grey image failed: $(cat "$tmp/grey")"
 [ -s "$tmp/pred3/train_000000_color.png" ] || fail "infer on a grey image wrote nothing"
 
+# Ctrl-C saves a checkpoint and exits 130; --resume continues from it.
+"$bin" train --config "$tiny" --set steps=100000 --out "$tmp/sig" --threads 1 >/dev/null 2>"$tmp/sig.err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q "stage" "$tmp/sig.err" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 130 ] || fail "train after Ctrl-C exited $rc, expected 130"
+[ -s "$tmp/sig/checkpoint.safetensors" ] || fail "Ctrl-C left no checkpoint"
+"$bin" train --config "$tiny" --set steps=100000 --out "$tmp/sig" --resume --stop-after 2 >"$tmp/resume.out" 2>/dev/null ||
+  fail "resume after Ctrl-C failed"
+grep -q "stopped (checkpoint saved" "$tmp/resume.out" || fail "resume output: $(cat "$tmp/resume.out")"
+
 # Bad input: each one line naming the file or flag, non-zero exit.
 expect_error 2 "--weights: required" "$bin" infer --input "$tmp/ulr/images" --out "$tmp/x"
 expect_error 2 "--input: $tmp/absent.png does not exist" "$bin" infer --weights "$w" --input "$tmp/absent.png" --out "$tmp/x"

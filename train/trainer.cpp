@@ -353,9 +353,15 @@ TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSe
         log(line);
       }
       if (!opt.quiet) {
-        char extra[128];
-        std::snprintf(extra, sizeof extra, "stage %d  loss %.4f  %.1f samples/s", stage.index, loss_value, rate);
-        progress.update(step, extra);
+        std::string extra = "stage " + std::to_string(stage.index);
+        char buf[48];
+        for (auto& [name, value] : terms.members()) {
+          if (name == "grad_norm") continue;
+          std::snprintf(buf, sizeof buf, "  %s %.4g", name.c_str(), value.as_number());
+          extra += buf;
+        }
+        std::snprintf(buf, sizeof buf, "  %.1f samples/s", rate);
+        progress.update(step, extra + buf);
       }
       bool end_of_stage = step == stage.begin + stage.length;
       if (stage.index == 2 && (step % cfg.eval_every == 0 || end_of_stage)) validate_and_keep_best();
