@@ -9,6 +9,7 @@
 
 #include "engine/error.h"
 #include "engine/parallel.h"
+#include "ops/dim_view.h"
 #include "ops/ops.h"
 #include "ops/reference.h"
 
@@ -178,29 +179,12 @@ static void pointwise_backward(float* dp, float* dt, float dloss, const float* p
 }
 
 // ---- l2_normalize and cosine_similarity: forward and backward kernels ----------------------
-// x viewed as (outer, D, inner), the vector of item (o, j) at o*D*inner + k*inner + j.
+// Vectors along `dim`, addressed through a DimView (ops/dim_view.h).
 
-struct VectorView {
-  int64_t outer = 1, d = 1, inner = 1;
-  int64_t at(int64_t item, int64_t k) const { return (item / inner) * d * inner + k * inner + item % inner; }
-  int64_t items() const { return outer * inner; }
-};
-
-static VectorView vector_view(const Shape& s, int dim, const char* op) {
-  if (s.rank == 0 || dim < -s.rank || dim >= s.rank)
-    throw Error(std::string(op) + ": dim " + std::to_string(dim) + " is out of range for shape " + s.str());
-  if (dim < 0) dim += s.rank;
-  VectorView v;
-  for (int i = 0; i < dim; ++i) v.outer *= s.dims[i];
-  v.d = s.dims[dim];
-  for (int i = dim + 1; i < s.rank; ++i) v.inner *= s.dims[i];
-  return v;
-}
-
-static int64_t vector_grain(const VectorView& v) { return std::max<int64_t>(1, kLossGrain / std::max<int64_t>(v.d, 1)); }
+static int64_t vector_grain(const DimView& v) { return std::max<int64_t>(1, kLossGrain / std::max<int64_t>(v.d, 1)); }
 
 // y = x / max(||x||, eps); norm (items) keeps ||x|| for backward.
-static void l2_normalize_forward(float* y, float* norm, const float* x, const VectorView& v, float eps) {
+static void l2_normalize_forward(float* y, float* norm, const float* x, const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       double q = 0;
@@ -214,7 +198,7 @@ static void l2_normalize_forward(float* y, float* norm, const float* x, const Ve
 
 // Unclamped (||x|| >= eps): dx += (dy - y (y . dy)) / ||x||. Clamped: dx += dy / eps.
 static void l2_normalize_backward(float* dx, const float* dy, const float* y, const float* norm,
-                                  const VectorView& v, float eps) {
+                                  const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       double ydy = 0;
@@ -236,7 +220,7 @@ struct CosineParts {
   double dot, a2, b2;  // a.b and the clamped squared norms
 };
 
-static CosineParts cosine_parts(const float* a, const float* b, const VectorView& v, int64_t it, float eps) {
+static CosineParts cosine_parts(const float* a, const float* b, const DimView& v, int64_t it, float eps) {
   double dot = 0, a2 = 0, b2 = 0;
   for (int64_t k = 0; k < v.d; ++k) {
     const double x = a[v.at(it, k)], y = b[v.at(it, k)];
@@ -246,7 +230,7 @@ static CosineParts cosine_parts(const float* a, const float* b, const VectorView
   return {dot, std::max(a2, e2), std::max(b2, e2)};
 }
 
-static void cosine_similarity_forward(float* out, const float* a, const float* b, const VectorView& v, float eps) {
+static void cosine_similarity_forward(float* out, const float* a, const float* b, const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       CosineParts c = cosine_parts(a, b, v, it, eps);
@@ -257,7 +241,7 @@ static void cosine_similarity_forward(float* out, const float* a, const float* b
 
 // da += dout (b / sqrt(a2 b2) - cos a / a2); db += dout (a / sqrt(a2 b2) - cos b / b2).
 static void cosine_similarity_backward(float* da, float* db, const float* dout, const float* a, const float* b,
-                                       const VectorView& v, float eps) {
+                                       const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       CosineParts c = cosine_parts(a, b, v, it, eps);
@@ -355,7 +339,7 @@ Tensor bce_with_logits(const Tensor& x, const Tensor& t) {
 }
 
 Tensor l2_normalize(const Tensor& x, int dim, float eps) {
-  VectorView v = vector_view(x.shape(), dim, "ref::l2_normalize");
+  DimView v = dim_view(x.shape(), dim, "ref::l2_normalize");
   Tensor y = Tensor::empty(x.shape());
   for (int64_t it = 0; it < v.items(); ++it) {
     double q = 0;
@@ -368,7 +352,7 @@ Tensor l2_normalize(const Tensor& x, int dim, float eps) {
 
 Tensor cosine_similarity(const Tensor& a, const Tensor& b, int dim, float eps) {
   check_same_shape(a, b, "ref::cosine_similarity");
-  VectorView v = vector_view(a.shape(), dim, "ref::cosine_similarity");
+  DimView v = dim_view(a.shape(), dim, "ref::cosine_similarity");
   Tensor out = Tensor::empty(drop_dim(a.shape(), dim));
   for (int64_t it = 0; it < v.items(); ++it) {
     double dot = 0, a2 = 0, b2 = 0;
@@ -430,7 +414,7 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& target) {
 }
 
 Tensor l2_normalize(const Tensor& x, int dim, float eps) {
-  VectorView v = vector_view(x.shape(), dim, "l2_normalize");
+  DimView v = dim_view(x.shape(), dim, "l2_normalize");
   Tensor y = Tensor::empty(x.shape());
   Tensor norm = Tensor::empty({std::max<int64_t>(v.items(), 1)});
   l2_normalize_forward(y.data(), norm.data(), x.data(), v, eps);
@@ -443,7 +427,7 @@ Tensor l2_normalize(const Tensor& x, int dim, float eps) {
 
 Tensor cosine_similarity(const Tensor& a, const Tensor& b, int dim, float eps) {
   check_same_shape(a, b, "cosine_similarity");
-  VectorView v = vector_view(a.shape(), dim, "cosine_similarity");
+  DimView v = dim_view(a.shape(), dim, "cosine_similarity");
   Tensor out = Tensor::empty(drop_dim(a.shape(), dim));
   cosine_similarity_forward(out.data(), a.data(), b.data(), v, eps);
   if (should_record({a, b}))

@@ -10,6 +10,7 @@
 
 #include "engine/error.h"
 #include "engine/parallel.h"
+#include "ops/dim_view.h"
 #include "ops/ops.h"
 #include "ops/reference.h"
 
@@ -19,21 +20,6 @@ using fbatch = xsimd::batch<float>;
 constexpr int64_t kSoftmaxGrain = 1 << 14;  // elements per thread chunk (rounded to whole rows)
 constexpr int64_t kLaneBlock = 256;         // inner positions per work item in the strided layout
 constexpr int64_t kB = int64_t(fbatch::size);
-
-struct SoftmaxView {
-  int64_t outer = 1, d = 1, inner = 1;
-};
-
-static SoftmaxView softmax_view(const Shape& s, int dim, const char* op) {
-  if (s.rank == 0 || dim < -s.rank || dim >= s.rank)
-    throw Error(std::string(op) + ": dim " + std::to_string(dim) + " is out of range for shape " + s.str());
-  if (dim < 0) dim += s.rank;
-  SoftmaxView v;
-  for (int i = 0; i < dim; ++i) v.outer *= s.dims[i];
-  v.d = s.dims[dim];
-  for (int i = dim + 1; i < s.rank; ++i) v.inner *= s.dims[i];
-  return v;
-}
 
 static float horizontal_max(fbatch v) {
   alignas(64) float lanes[fbatch::size];
@@ -121,7 +107,7 @@ static void softmax_lanes(float* y, const float* x, int64_t d, int64_t inner, in
 // up to kLaneBlock inner positions of one outer slice. Items are fixed, so results do not
 // depend on the thread count.
 template <class Fn>
-static void for_each_softmax_item(const SoftmaxView& v, Fn fn) {
+static void for_each_softmax_item(const DimView& v, Fn fn) {
   if (v.inner == 1) {
     parallel_for(v.outer, std::max<int64_t>(1, kSoftmaxGrain / std::max<int64_t>(v.d, 1)),
                  [&](int64_t begin, int64_t end) {
@@ -138,7 +124,7 @@ static void for_each_softmax_item(const SoftmaxView& v, Fn fn) {
   });
 }
 
-static void softmax_forward(float* y, const float* x, const SoftmaxView& v, bool log) {
+static void softmax_forward(float* y, const float* x, const DimView& v, bool log) {
   for_each_softmax_item(v, [&](int64_t off, int64_t lanes) {
     if (v.inner == 1)
       softmax_row(y + off, x + off, v.d, log);
@@ -197,7 +183,7 @@ static void softmax_backward_lanes(float* dx, const float* dy, const float* y, i
   }
 }
 
-static void softmax_backward(float* dx, const float* dy, const float* y, const SoftmaxView& v, bool log) {
+static void softmax_backward(float* dx, const float* dy, const float* y, const DimView& v, bool log) {
   for_each_softmax_item(v, [&](int64_t off, int64_t lanes) {
     if (v.inner == 1)
       softmax_backward_row(dx + off, dy + off, y + off, v.d, log);
@@ -209,7 +195,7 @@ static void softmax_backward(float* dx, const float* dy, const float* y, const S
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 static Tensor softmax_any(const Tensor& x, int dim, bool log) {
-  SoftmaxView v = softmax_view(x.shape(), dim, log ? "ref::log_softmax" : "ref::softmax");
+  DimView v = dim_view(x.shape(), dim, log ? "ref::log_softmax" : "ref::softmax");
   Tensor out = Tensor::empty(x.shape());
   const float* px = x.data();
   for (int64_t o = 0; o < v.outer; ++o)
@@ -232,7 +218,7 @@ Tensor log_softmax(const Tensor& x, int dim) { return softmax_any(x, dim, true);
 // ---- autograd glue ------------------------------------------------------------------------
 
 static Tensor softmax_op(const Tensor& x, int dim, bool log, const char* name) {
-  SoftmaxView v = softmax_view(x.shape(), dim, name);
+  DimView v = dim_view(x.shape(), dim, name);
   Tensor y = Tensor::empty(x.shape());
   if (x.numel() > 0) softmax_forward(y.data(), x.data(), v, log);
   if (should_record({x}))
