@@ -7,10 +7,21 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
 #include "engine/tensor.h"
 #include "ops/ops.h"
 
 namespace ulr::test {
+
+// The message of the ulr::Error that fn throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 inline Tensor random_tensor(const Shape& s, Rng& rng, float lo = -1.0f, float hi = 1.0f) {
   return Tensor::uniform(s, rng, lo, hi);

@@ -15,6 +15,8 @@
 #include "engine/fileio.h"
 #include "engine/image.h"
 
+#include "gradcheck.h"
+
 using namespace ulr;
 
 namespace {
@@ -56,14 +58,7 @@ std::vector<std::string> project_classes() {
   return c;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 void write_text(const std::string& path, const std::string& text) {
   write_file_atomic(path, text.data(), text.size());

@@ -10,6 +10,8 @@
 #include "data/loader.h"
 #include "engine/error.h"
 
+#include "gradcheck.h"
+
 using namespace ulr;
 
 namespace {
@@ -80,14 +82,7 @@ LoaderOptions full_options(int workers) {
   return opt;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 }  // namespace
 

@@ -7,18 +7,13 @@
 #include "data/sensor.h"
 #include "engine/error.h"
 
+#include "gradcheck.h"
+
 using namespace ulr;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 SensorOptions options(SensorMode mode, int h, int w, float sigma, bool quantize) {
   SensorOptions o;
