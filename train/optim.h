@@ -50,9 +50,12 @@ class Adam {
   // Steps each parameter has taken (a parameter without a gradient does not step), which its
   // bias corrections use. For checkpoints.
   std::vector<int64_t>& param_steps() { return param_steps_; }
+  const std::vector<int64_t>& param_steps() const { return param_steps_; }
   // State for checkpoints: first and second moments, one per parameter, same shapes.
   std::vector<Tensor>& exp_avg() { return m_; }
   std::vector<Tensor>& exp_avg_sq() { return v_; }
+  const std::vector<Tensor>& exp_avg() const { return m_; }
+  const std::vector<Tensor>& exp_avg_sq() const { return v_; }
   const std::vector<Tensor>& params() const { return params_; }
 
  private:

@@ -185,7 +185,7 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
   return terms;
 }
 
-static void add_optimizer_state(SafetensorsWriter& w, Adam& o, const std::vector<std::string>& names,
+static void add_optimizer_state(SafetensorsWriter& w, const Adam& o, const std::vector<std::string>& names,
                                 const std::string& tag) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (i < o.exp_avg().size() && o.exp_avg()[i].defined())
@@ -224,8 +224,8 @@ void TrainState::save_checkpoint(const std::string& path, int64_t step, double b
   SafetensorsWriter w;
   net_.add_to(w);
   if (disc_) disc_->params().save_to(w);
-  add_optimizer_state(w, const_cast<Adam&>(opt_net_), net_names_, "net");
-  if (disc_) add_optimizer_state(w, const_cast<Adam&>(opt_d_), d_names_, "d");
+  add_optimizer_state(w, opt_net_, net_names_, "net");
+  if (disc_) add_optimizer_state(w, opt_d_, d_names_, "d");
   w.set_metadata("format", kCheckpointFormat);
   w.set_metadata("step", std::to_string(step));
   char best[32];
