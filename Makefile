@@ -20,7 +20,7 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@$(BUILD)/bench_engine
+	@$(BUILD)/ulrseg bench --threads $(JOBS)
 
 # Unseen synthetic views -> the shipped weights -> metrics and out/demo_mosaic.png.
 demo: build

@@ -5,10 +5,11 @@
 //     x cols (Cg*KH*KW, OH*OW). 1x1 / stride 1 / pad 0 skips im2col: x itself is the column matrix.
 //   - depthwise (groups == C > 1, one input channel per group): a direct xsimd kernel, since
 //     its GEMM would be a matrix-vector product per channel.
-// Threads: work is split into fixed units (a sample's group tile for the forward, chunks of the
-// batch for the backward); every GEMM inside a unit is single-threaded. The weight gradient is
-// summed per chunk into its own buffer and the chunks are added in chunk order, so results are
-// bit-identical for any thread count.
+// Threads: work is split into units fixed by the shapes alone (a sample's group tile of output
+// rows for the forward, smaller tiles for a batch of one; chunks of the batch for the backward);
+// every GEMM inside a unit is single-threaded. The weight gradient is summed per chunk into its
+// own buffer and the chunks are added in chunk order, so results are bit-identical for any
+// thread count.
 #include <Eigen/Core>
 #include <xsimd/xsimd.hpp>
 
@@ -30,8 +31,9 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using MatrixMap = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
 
-// Output columns (OH*OW) one forward unit covers; a unit is whole output rows. Fixed by the shape
-// alone so that the split, and thus every sum, is the same for any thread count.
+// Output columns (OH*OW) one forward unit covers at most; a unit is whole output rows. A
+// forward has at least kMinForwardUnits units where the output has that many rows.
+constexpr int64_t kMinForwardUnits = 4;
 constexpr int64_t kForwardTileColumns = 1024;
 // Output columns (samples x OH*OW) per backward chunk: one partial weight gradient per chunk.
 constexpr int64_t kBackwardChunkColumns = 1024;
@@ -163,7 +165,12 @@ static void col2im_add(float* dx, const float* dcols, const ConvGeometry& g) {
 static void conv2d_forward_gemm(float* out, const float* x, const float* weight, const float* bias,
                                 const ConvGeometry& g) {
   const int64_t K = g.K(), OHW = g.OHW();
-  const int64_t tile_rows = std::max<int64_t>(1, std::min(g.OH, kForwardTileColumns / g.OW));
+  int64_t tile_rows = std::max<int64_t>(1, std::min(g.OH, kForwardTileColumns / g.OW));
+  // Few samples (batch 1 at ULR size): smaller tiles, so that the threads share the work. The
+  // tiling depends on the shape alone (Eigen's sums depend on the GEMM's size).
+  const int64_t planes = g.N * g.groups;
+  if (planes * ((g.OH + tile_rows - 1) / tile_rows) < kMinForwardUnits)
+    tile_rows = std::max<int64_t>(1, g.OH * planes / kMinForwardUnits);
   const int64_t tiles = (g.OH + tile_rows - 1) / tile_rows;
   const int64_t units = g.N * g.groups * tiles;
   parallel_for(units, 1, [&](int64_t begin, int64_t end) {

@@ -132,10 +132,13 @@ TEST_CASE("conv2d gradients match finite differences") {
   }
 }
 
-TEST_CASE("conv2d is bit-identical for 1 and 2 threads") {
+TEST_CASE("conv2d is bit-identical for 1, 2 and 3 threads") {
   const ConvCase cases[] = {
       {12, 16, 12, 12, 16, 3, 3, {1, 1, 1, 1}, true},   // several backward chunks
       {1, 8, 48, 40, 8, 3, 3, {1, 1, 1, 1}, true},      // batch 1, several forward tiles
+      {1, 48, 16, 16, 48, 3, 3, {1, 1, 1, 1}, true},    // batch 1, one tile split for threads
+      {1, 96, 8, 8, 32, 1, 1, {1, 0, 1, 1}, true},      // batch 1, 1x1, split for threads
+      {1, 16, 64, 64, 32, 3, 3, {2, 1, 1, 1}, false},   // batch 1, strided
       {8, 12, 16, 16, 24, 1, 1, {1, 0, 1, 1}, true},    // 1x1
       {6, 12, 10, 10, 12, 3, 3, {2, 1, 1, 12}, true},   // depthwise
       {5, 8, 9, 9, 8, 3, 3, {1, 2, 2, 2}, false},       // grouped, dilated
@@ -144,8 +147,8 @@ TEST_CASE("conv2d is bit-identical for 1 and 2 threads") {
     Rng rng(15);
     Tensor x = make_input(c, rng), w = make_weight(c, rng), b = make_bias(c, rng);
     Tensor dout;
-    Tensor out[2], dx[2], dw[2], db[2];
-    for (int t = 0; t < 2; ++t) {
+    Tensor out[3], dx[3], dw[3], db[3];
+    for (int t = 0; t < 3; ++t) {
       ThreadScope threads(t + 1);
       Tensor xi = x.clone().set_requires_grad(true), wi = w.clone().set_requires_grad(true);
       Tensor bi = c.bias ? b.clone().set_requires_grad(true) : Tensor();
@@ -157,10 +160,13 @@ TEST_CASE("conv2d is bit-identical for 1 and 2 threads") {
       out[t] = out[t].detach();
     }
     INFO(c.name());
-    CHECK(bit_identical(out[0], out[1]));
-    CHECK(bit_identical(dx[0], dx[1]));
-    CHECK(bit_identical(dw[0], dw[1]));
-    if (c.bias) CHECK(bit_identical(db[0], db[1]));
+    for (int t = 1; t < 3; ++t) {
+      INFO("threads: " << t + 1);
+      CHECK(bit_identical(out[0], out[t]));
+      CHECK(bit_identical(dx[0], dx[t]));
+      CHECK(bit_identical(dw[0], dw[t]));
+      if (c.bias) CHECK(bit_identical(db[0], db[t]));
+    }
   }
 }
 

@@ -11,6 +11,7 @@ Json TrainConfig::to_json() const {
   j.set("val_views", val_views).set("sensor", sensor).set("sensor_noise", double(sensor_noise));
   j.set("augment", augment).set("batch", batch).set("stage1_steps", stage1_steps);
   j.set("steps", steps).set("lr", double(lr)).set("lr_d", double(lr_d));
+  j.set("g_lr_scale", double(g_lr_scale));
   j.set("weight_decay", double(weight_decay)).set("beta1", double(beta1)).set("beta2", double(beta2));
   j.set("clip_norm", double(clip_norm)).set("warmup", warmup).set("schedule", schedule);
   j.set("eval_every", eval_every).set("lambda_mse", double(lambda_mse));
@@ -70,6 +71,7 @@ TrainConfig TrainConfig::from_json(const Json& j, const std::string& label) {
     else if (key == "steps") c.steps = r.integer(v, 0, 100000000);
     else if (key == "lr") c.lr = r.number(v, 0, 10);
     else if (key == "lr_d") c.lr_d = r.number(v, 0, 10);
+    else if (key == "g_lr_scale") c.g_lr_scale = r.number(v, 0, 100);
     else if (key == "weight_decay") c.weight_decay = r.number(v, 0, 10);
     else if (key == "beta1") c.beta1 = r.number(v, 0, 0.999999);
     else if (key == "beta2") c.beta2 = r.number(v, 0, 0.999999999);

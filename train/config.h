@@ -28,6 +28,7 @@ struct TrainConfig {
   int stage1_steps = 400;          // G pretraining (joint and fjl1)
   int steps = 3000;                // main stage
   float lr = 1e-3f, lr_d = 2e-4f, weight_decay = 0.0f;
+  float g_lr_scale = 1.0f;         // G's learning rate in the main stage, as a share of lr
   float beta1 = 0.9f, beta2 = 0.999f;
   float clip_norm = 5.0f;          // global-norm clipping; 0 = off
   int warmup = 100;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/error.h"
 #include "engine/parallel.h"
 
 namespace ulr {
@@ -96,21 +97,27 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions opt)
   }
 }
 
+void Adam::set_lr_scales(std::vector<float> scales) {
+  ULR_CHECK(scales.empty() || scales.size() == params_.size(), "Adam: one lr scale per parameter");
+  lr_scales_ = std::move(scales);
+}
+
 void Adam::step() {
   NoGrad no_grad;
   ++t_;
-  const double lr = as_decimal(opt_.lr), beta1 = as_decimal(opt_.beta1),
+  const double base_lr = as_decimal(opt_.lr), beta1 = as_decimal(opt_.beta1),
                beta2 = as_decimal(opt_.beta2), weight_decay = as_decimal(opt_.weight_decay);
   const float b1 = float(beta1), b2 = float(beta2);
   const float one_minus_b1 = float(1.0 - beta1), one_minus_b2 = float(1.0 - beta2);
   const float eps = opt_.eps;
   const bool decoupled = opt_.decoupled_weight_decay && weight_decay != 0;
-  const float decay_factor = float(1.0 - lr * weight_decay);  // AdamW: param.mul_(1 - lr*wd)
   const float l2 = opt_.decoupled_weight_decay ? 0.0f : float(weight_decay);  // Adam: g += wd*p
 
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     if (!p.has_grad()) continue;
+    const double lr = lr_scales_.empty() ? base_lr : base_lr * as_decimal(lr_scales_[i]);
+    const float decay_factor = float(1.0 - lr * weight_decay);  // AdamW: param.mul_(1 - lr*wd)
     // Bias corrections count this parameter's own steps (as torch's per-parameter state), so a
     // parameter that joins later (S after G's pretraining) starts with a full correction.
     const int64_t t = ++param_steps_[i];

@@ -45,6 +45,8 @@ class Adam {
   void zero_grad();
   void set_lr(float lr) { opt_.lr = lr; }
   float lr() const { return opt_.lr; }
+  // Per-parameter multipliers of lr (parameter groups); empty = 1 for all.
+  void set_lr_scales(std::vector<float> scales);
   int64_t steps() const { return t_; }  // calls to step()
   void set_steps(int64_t t) { t_ = t; }
   // Steps each parameter has taken (a parameter without a gradient does not step), which its
@@ -62,6 +64,7 @@ class Adam {
   std::vector<Tensor> params_;
   std::vector<Tensor> m_, v_;
   std::vector<int64_t> param_steps_;
+  std::vector<float> lr_scales_;
   AdamOptions opt_;
   int64_t t_ = 0;
 };

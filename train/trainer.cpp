@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include <algorithm>
+#include <optional>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -63,6 +65,19 @@ void check_finite(float value, const char* term, int64_t step) {
               std::to_string(value) + ")");
 }
 
+// Parameters that need no gradient for a while (requires_grad off, restored at scope exit).
+struct Frozen {
+  std::vector<Tensor> params;
+  explicit Frozen(const std::vector<Tensor>& p) : params(p) {
+    for (const Tensor& t : params) t.set_requires_grad(false);
+  }
+  ~Frozen() {
+    for (const Tensor& t : params) t.set_requires_grad(true);
+  }
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+};
+
 AdamOptions adam_options(const TrainConfig& cfg, float lr, float beta1) {
   AdamOptions o;
   o.lr = lr, o.beta1 = beta1, o.beta2 = cfg.beta2, o.weight_decay = cfg.weight_decay;
@@ -109,6 +124,10 @@ TrainState::TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher)
   net_params_ = net_.parameters();
   net_names_ = trainable_names({net_.has_g() ? &net_.g().params() : nullptr, &net_.s().params()});
   opt_net_ = Adam(net_params_, adam_options(cfg, cfg.lr, cfg.beta1));
+  if (net_.has_g() && cfg.g_lr_scale != 1.0f) {
+    main_stage_lr_scales_.assign(net_params_.size(), 1.0f);
+    std::fill_n(main_stage_lr_scales_.begin(), net_.g().params().parameters().size(), cfg.g_lr_scale);
+  }
   if (disc_) {
     d_params_ = disc_->params().parameters();
     d_names_ = trainable_names({&disc_->params()});
@@ -131,6 +150,7 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
     terms.set(name, double(v));
   };
   opt_net_.zero_grad();
+  std::optional<Frozen> freeze_d;
   Tensor loss;
   if (stage == 1) {
     Tensor sr = net_.g().forward(ulr);  // stage 1: pretrain G on the pixel loss alone
@@ -170,7 +190,9 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
       backward(d_loss);
       if (cfg.clip_norm > 0) clip_grad_norm(d_params_, cfg.clip_norm);
       opt_d_.step();
-      // Adversarial term for G and S: the pair should look real to the updated D.
+      // Adversarial term for G and S: the pair should look real to the updated D. It needs
+      // D's input gradient only, so D's parameters are frozen until the backward is done.
+      freeze_d.emplace(d_params_);
       Tensor judged = disc_->forward(sr, probs, true);
       Tensor adv = bce_with_logits(judged, Tensor::full(judged.shape(), 1.0f));
       term("adv", adv);
@@ -180,7 +202,9 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
   }
   term("loss", loss);
   backward(loss);
+  freeze_d.reset();
   if (cfg.clip_norm > 0) terms.set("grad_norm", double(clip_grad_norm(net_params_, cfg.clip_norm)));
+  opt_net_.set_lr_scales(stage == 1 ? std::vector<float>() : main_stage_lr_scales_);
   opt_net_.step();
   return terms;
 }

@@ -56,6 +56,7 @@ class TrainState {
   std::vector<Tensor> net_params_, d_params_;
   std::vector<std::string> net_names_, d_names_;  // aligned with the optimizers' parameters
   Adam opt_net_, opt_d_;
+  std::vector<float> main_stage_lr_scales_;  // G at g_lr_scale, S at 1 (empty: all 1)
   bool use_afe_ = false, use_sad_ = false;
 };
 
