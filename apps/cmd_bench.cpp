@@ -50,7 +50,7 @@ const char* kUsage =
     "(batch 1) and throughput (batch 32), and peak resident memory.\n\n"
     "  --threads N   threads (default: all cores)\n"
     "  --json        one JSON object instead of tables\n"
-    "  --quick       fewer repetitions and frames (a smoke test; figures are rough)\n"
+    "  --quick       batch 4 instead of 32 (2 instead of 16), few repetitions: a smoke test\n"
     "  --reps R      timed repetitions per micro figure (default 5)\n";
 
 using Clock = std::chrono::steady_clock;
@@ -367,7 +367,9 @@ int cmd_bench(int argc, char** argv) {
   cfg.method = Method::Joint;
   cfg.teacher = "(fresh hr model)";
   const ModelConfig& m = cfg.model;
+  // --quick: small batches and few steps, so that the whole run takes seconds.
   const int train_steps = quick ? 1 : 10, frames = quick ? 5 : 300, batches = quick ? 1 : 8;
+  const int64_t big = quick ? 4 : 32, small_train = quick ? 2 : 16;
   auto say = [&](const char* what) {
     if (!json) std::fprintf(stderr, "bench: %s...\n", what);
   };
@@ -387,7 +389,7 @@ int cmd_bench(int argc, char** argv) {
       net.forward(Tensor::uniform({1, 3, m.in_h, m.in_w}, rng, 0, 1), &trace);
     }
     std::vector<ConvShape> shapes = conv_shapes(trace, {&net.g().params(), &net.s().params()});
-    for (int64_t N : {int64_t(32), int64_t(1)}) {
+    for (int64_t N : {big, int64_t(1)}) {
       std::vector<Rate>& rates = micro[N];
       for (const ConvShape& s : shapes)
         for (Rate& r : bench_conv(s, N, timing)) rates.push_back(r);
@@ -411,21 +413,20 @@ int cmd_bench(int argc, char** argv) {
   InferFigures inf;
   {
     ULRNet net(Method::Joint, m, 1);
-    inf = bench_infer(net, frames, 32, batches);
+    inf = bench_infer(net, frames, big, batches);
   }
-  say("training step, batch 16");
-  TrainFigures t16 = bench_train(cfg, 16, train_steps);
-  say("training step, batch 32");
-  TrainFigures t32 = bench_train(cfg, 32, train_steps);
+  say("training step");
+  TrainFigures t16 = bench_train(cfg, small_train, train_steps);
+  TrainFigures t32 = bench_train(cfg, big, train_steps);
 
   if (json) {
     Json j = Json::object();
     j.set("engine", std::string("ulrseg ") + version()).set("threads", threads);
     j.set("gemm_512_gflops", g512).set("gemm_1024_gflops", g1024).set("gemm_peak_gflops", peak);
-    j.set("train_batch", 32).set("train_samples_per_s", t32.samples_per_s);
+    j.set("train_batch", big).set("train_samples_per_s", t32.samples_per_s);
     j.set("train_samples_per_s_b16", t16.samples_per_s).set("train_gflop_per_sample", train_gflop);
     j.set("infer_b1_ms_median", inf.b1_median_ms).set("infer_b1_ms_p99", inf.b1_p99_ms);
-    j.set("infer_batch", 32).set("infer_batch_frames_per_s", inf.batch_frames_per_s);
+    j.set("infer_batch", big).set("infer_batch_frames_per_s", inf.batch_frames_per_s);
     j.set("infer_gflop_per_frame", infer_gflop);
     j.set("train_peak_rss_mib", t32.peak_rss_mib).set("train_b16_peak_rss_mib", t16.peak_rss_mib);
     j.set("infer_peak_rss_mib", inf.peak_rss_mib);
@@ -445,24 +446,24 @@ int cmd_bench(int argc, char** argv) {
   std::printf("ulrseg %s bench: %d threads%s\n\n", version(), threads, quick ? " (quick: rough figures)" : "");
   std::printf("sgemm (Eigen, column blocks across threads): n=512 %.1f GFLOP/s, n=1024 %.1f GFLOP/s; "
               "peak %.1f\n\n", g512, g1024, peak);
-  print_rates("kernels, batch 32", micro[32], peak);
+  print_rates(quick ? "kernels, batch 4" : "kernels, batch 32", micro[big], peak);
   print_rates("kernels, batch 1", micro[1], peak);
   auto share = [&](double gflops) { return 100 * gflops / peak; };
   std::printf("end to end (default model %dx%d -> %dx%d)\n", m.in_h, m.in_w, m.out_h(), m.out_w());
   std::printf("  training step (joint: G+S, AFE, SAD, optimizers): %.2f GFLOP/sample\n", train_gflop);
-  std::printf("    batch 16: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
-              t16.samples_per_s, t16.samples_per_s * train_gflop, share(t16.samples_per_s * train_gflop),
+  std::printf("    batch %2lld: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
+              (long long)small_train, t16.samples_per_s, t16.samples_per_s * train_gflop, share(t16.samples_per_s * train_gflop),
               t16.peak_rss_mib);
-  std::printf("    batch 32: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
-              t32.samples_per_s, t32.samples_per_s * train_gflop, share(t32.samples_per_s * train_gflop),
+  std::printf("    batch %2lld: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
+              (long long)big, t32.samples_per_s, t32.samples_per_s * train_gflop, share(t32.samples_per_s * train_gflop),
               t32.peak_rss_mib);
   std::printf("  inference (G+S forward + argmax): %.3f GFLOP/frame, peak RSS %.0f MiB\n", infer_gflop,
               inf.peak_rss_mib);
   std::printf("    batch 1:  median %.2f ms, p99 %.2f ms over %d frames  %6.1f GFLOP/s  %3.0f%% of peak\n",
               inf.b1_median_ms, inf.b1_p99_ms, frames, infer_gflop / (inf.b1_median_ms * 1e-3),
               share(infer_gflop / (inf.b1_median_ms * 1e-3)));
-  std::printf("    batch 32: %7.1f frames/s  %6.1f GFLOP/s  %3.0f%% of peak\n", inf.batch_frames_per_s,
-              inf.batch_frames_per_s * infer_gflop, share(inf.batch_frames_per_s * infer_gflop));
+  std::printf("    batch %2lld: %7.1f frames/s  %6.1f GFLOP/s  %3.0f%% of peak\n", (long long)big,
+              inf.batch_frames_per_s, inf.batch_frames_per_s * infer_gflop, share(inf.batch_frames_per_s * infer_gflop));
   return 0;
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `ulrseg bench --quick`: runs every section and prints the figures bench/compare.sh reads.
+# Timings are not checked (benchmarks assert nothing); the keys and their sanity are.
+# usage: bash tests/cli_bench.sh <ulrseg binary> <source dir>
+set -u
+bin="$1"
+tmp="$(mktemp -d /tmp/ulrseg_cli_bench_XXXXXX)"
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$bin" bench --quick --json --threads 2 >"$tmp/bench.json" 2>"$tmp/err" || fail "bench --json exited $?: $(cat "$tmp/err")"
+for key in threads gemm_peak_gflops train_batch train_samples_per_s train_gflop_per_sample \
+  infer_b1_ms_median infer_b1_ms_p99 infer_batch_frames_per_s infer_gflop_per_frame train_peak_rss_mib; do
+  grep -qE "\"$key\":[0-9.e+-]+" "$tmp/bench.json" || fail "bench --json lacks a number for $key"
+done
+grep -q '"threads":2[,}]' "$tmp/bench.json" || fail "bench --json does not report 2 threads"
+grep -q '"infer_gflop_per_frame":0.289' "$tmp/bench.json" || fail "inference cost is not the model's 289 MFLOP"
+[ "$(wc -l <"$tmp/bench.json")" = 1 ] || fail "bench --json is not one line"
+
+"$bin" bench --reps 0 >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "bench --reps 0 should be a usage error"
+grep -q -- "--reps" "$tmp/err" || fail "bench --reps 0: message does not name the flag"
+"$bin" bench --bogus >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "bench --bogus should be a usage error"
+
+[ $fails = 0 ] && echo "cli_bench: all passed"
+exit $((fails > 0))
