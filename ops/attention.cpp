@@ -15,6 +15,7 @@
 #include "engine/parallel.h"
 #include "ops/ops.h"
 #include "ops/reference.h"
+#include "ops/row_kernels.h"
 
 namespace ulr {
 
@@ -56,15 +57,8 @@ static void attention_forward(float* out, float* probs, const float* q, const fl
       MatrixMap p(probs + i * d.Tq * d.Tk, d.Tq, d.Tk);
       p.noalias() = ConstMatrixMap(q + i * d.Tq * d.D, d.Tq, d.D) *
                     ConstMatrixMap(k + i * d.Tk * d.D, d.Tk, d.D).transpose();
-      for (int64_t t = 0; t < d.Tq; ++t) {
-        float* row = p.data() + t * d.Tk;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j < d.Tk; ++j) mx = std::max(mx, row[j] * d.scale);
-        float sum = 0;
-        for (int64_t j = 0; j < d.Tk; ++j) sum += (row[j] = std::exp(row[j] * d.scale - mx));
-        const float inv = 1.0f / sum;
-        for (int64_t j = 0; j < d.Tk; ++j) row[j] *= inv;
-      }
+      p *= d.scale;
+      for (int64_t t = 0; t < d.Tq; ++t) softmax_row(p.data() + t * d.Tk, p.data() + t * d.Tk, d.Tk, false);
       MatrixMap(out + i * d.Tq * d.Dv, d.Tq, d.Dv).noalias() =
           p * ConstMatrixMap(v + i * d.Tk * d.Dv, d.Tk, d.Dv);
     }

@@ -28,20 +28,38 @@ struct NormBlocks {
   int64_t channel(int64_t b, int64_t cg) const { return (b % groups) * channels_per_group + cg; }
 };
 
+// Sums over n contiguous floats in double with eight independent accumulators (one long
+// dependency chain of double adds would bound these passes at one element per add latency).
+// The order depends on n alone. sum x; sum (x - m)^2; sum a*b; sum a*(b - m).
+template <class Term>
+static double sum_terms(int64_t n, Term term) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += term(i + j);
+  double tail = 0;
+  for (; i < n; ++i) tail += term(i);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+
 // Mean and biased variance of strided data: `count` runs of `run` contiguous values, `stride`
 // apart. Two passes in double.
 static void moments(const float* x, int64_t count, int64_t run, int64_t stride, double* mean_out,
                     double* var_out) {
   double s = 0;
-  for (int64_t r = 0; r < count; ++r)
-    for (int64_t i = 0; i < run; ++i) s += x[r * stride + i];
+  for (int64_t r = 0; r < count; ++r) {
+    const float* p = x + r * stride;
+    s += sum_terms(run, [p](int64_t i) { return double(p[i]); });
+  }
   const double n = double(count * run), mean = s / n;
   double q = 0;
-  for (int64_t r = 0; r < count; ++r)
-    for (int64_t i = 0; i < run; ++i) {
-      double d = x[r * stride + i] - mean;
-      q += d * d;
-    }
+  for (int64_t r = 0; r < count; ++r) {
+    const float* p = x + r * stride;
+    q += sum_terms(run, [p, mean](int64_t i) {
+      double d = p[i] - mean;
+      return d * d;
+    });
+  }
   *mean_out = mean;
   *var_out = q / n;
 }
@@ -89,12 +107,12 @@ static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
       for (int64_t cg = 0; cg < cpg; ++cg) {
         const int64_t c = nb.channel(b, cg), off = b * len + cg * nb.spatial;
         const float gc = gamma ? gamma[c] : 1.0f;
-        double sdy = 0, sdyx = 0;
-        for (int64_t s = 0; s < nb.spatial; ++s) {
-          double xhat = double(x[off + s] - m) * r;
-          sdy += dy[off + s];
-          sdyx += dy[off + s] * xhat;
-        }
+        const float* xc = x + off;
+        const float* dyc = dy + off;
+        const double sdy = sum_terms(nb.spatial, [dyc](int64_t s) { return double(dyc[s]); });
+        const double sdyx = sum_terms(nb.spatial, [dyc, xc, m, r](int64_t s) {
+          return double(dyc[s]) * (double(xc[s] - m) * r);
+        });
         partial_dbeta[size_t(b * cpg + cg)] = sdy;
         partial_dgamma[size_t(b * cpg + cg)] = sdyx;
         sum_g += gc * sdy;

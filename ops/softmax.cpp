@@ -12,6 +12,7 @@
 #include "engine/parallel.h"
 #include "ops/dim_view.h"
 #include "ops/ops.h"
+#include "ops/row_kernels.h"
 #include "ops/reference.h"
 
 namespace ulr {
@@ -31,8 +32,8 @@ static float horizontal_max(fbatch v) {
 
 // ---- forward kernels ----------------------------------------------------------------------
 
-// One contiguous row: y (D) from x (D).
-static void softmax_row(float* y, const float* x, int64_t d, bool log) {
+// One contiguous row: y (D) from x (D); y may be x.
+void softmax_row(float* y, const float* x, int64_t d, bool log) {
   fbatch vmax(-std::numeric_limits<float>::infinity());
   int64_t i = 0;
   for (; i + kB <= d; i += kB) vmax = xsimd::max(vmax, fbatch::load_unaligned(x + i));
