@@ -20,7 +20,8 @@ the default model configuration (models/config.h, configs/joint.json): 16x16 ULR
      frames/s;
   3. training: TrainState::step (stage 2, method joint) in train/trainer.cpp at batch 16 and
      32: G, S, cross-entropy, MSE, the frozen AFE teacher's feature loss, the SAD step
-     (BCE, clip 5, Adam betas 0.5/0.999), the adversarial term, clip 5 and AdamW on G+S;
+     (BCE, clip 5, Adam betas 0.5/0.999), the adversarial term through the SAD with its
+     parameters frozen, clip 5 and AdamW on G+S (G at g_lr_scale of the learning rate);
   4. peak resident memory of each phase (VmHWM, reset through /proc/self/clear_refs).
 
 FLOPs are counted the way the ulrseg trace counts them (models/layers.cpp), at one sample:
@@ -28,9 +29,8 @@ convolutions 2*Cout*Hout*Wout*Cin/groups*k*k, linears 2*out*in, attention 2*T*C*
 projections plus 2*2*T*T*C for QK^T and AV, group norm 8 per element and G's pixel shuffles 1
 per element. A training step costs 3x forward for G and S (forward, input and weight gradient),
 1x for the teacher encoder on HR, 2x on SR (forward, input gradient), 2x for the SAD on the
-real and on the fake pair (forward, weight gradient) and 3x on the generated pair (forward,
-input gradient and the SAD's weight gradient, which the backward pass computes as well, since
-the SAD's parameters require gradients).
+real and on the fake pair (forward, weight gradient) and 2x on the generated pair (forward,
+input gradient: the SAD is frozen there).
 
 Weights are freshly initialised (speed does not depend on their values); inputs are random with
 a fixed seed. Needs only Debian's python3-torch. Benchmarks print figures; they assert nothing,
@@ -54,7 +54,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import ulrnet_torch as U  # noqa: E402
 
 # configs/joint.json and train/config.h: the hyper-parameters of the joint step.
-HP = {"lr": 2e-3, "lr_d": 2e-4, "beta1": 0.9, "beta2": 0.999, "clip_norm": 5.0,
+HP = {"lr": 2e-3, "g_lr_scale": 0.1, "lr_d": 2e-4, "beta1": 0.9, "beta2": 0.999, "clip_norm": 5.0,
       "lambda_mse": 0.5, "lambda_fea": 0.01, "lambda_adv": 0.01, "alpha": 0.3}
 BATCH = 32  # batched inference and the reported training figure
 WARMUP_FRAMES, WARMUP_STEPS = 20, 3
@@ -137,7 +137,7 @@ def model_flops(cfg, G, S, D):
     D.train(was_training)
     f = {"gs": gs["matmul"] + gs["other"], "gs_matmul": gs["matmul"], "gs_other": gs["other"],
          "afe": enc["matmul"] + enc["other"], "sad": sad["matmul"] + sad["other"]}
-    f["train"] = 3 * f["gs"] + (1 + 2) * f["afe"] + 2 * 2 * f["sad"] + 3 * f["sad"]
+    f["train"] = 3 * f["gs"] + (1 + 2) * f["afe"] + 2 * 2 * f["sad"] + 2 * f["sad"]
     return f
 
 
@@ -158,7 +158,9 @@ class JointStep:
         self.net_params = list(self.G.parameters()) + list(self.S.parameters())
         self.d_params = list(self.D.parameters())
         betas = (hp["beta1"], hp["beta2"])
-        self.opt_net = torch.optim.AdamW(self.net_params, lr=hp["lr"], betas=betas, eps=1e-8, weight_decay=0)
+        groups = [{"params": list(self.G.parameters()), "lr": hp["lr"] * hp["g_lr_scale"]},
+                  {"params": list(self.S.parameters()), "lr": hp["lr"]}]
+        self.opt_net = torch.optim.AdamW(groups, lr=hp["lr"], betas=betas, eps=1e-8, weight_decay=0)
         self.opt_d = torch.optim.Adam(self.d_params, lr=hp["lr_d"], betas=(0.5, hp["beta2"]), eps=1e-8)
 
     def __call__(self, ulr, hr, labels):
@@ -183,12 +185,17 @@ class JointStep:
         d_loss.backward()
         nn.utils.clip_grad_norm_(self.d_params, hp["clip_norm"])
         self.opt_d.step()
-        # Adversarial term for G and S: the pair should look real to the updated D.
+        # Adversarial term for G and S: the pair should look real to the updated D. It needs
+        # D's input gradient only, so D's parameters are frozen until the backward is done.
+        for p in self.d_params:
+            p.requires_grad_(False)
         judged = self.D(sr, probs)
         adv = F.binary_cross_entropy_with_logits(judged, torch.ones_like(judged))
         a = hp["alpha"]
         loss = (1 - a) * (hp["lambda_mse"] * mse + hp["lambda_fea"] * fea + hp["lambda_adv"] * adv) + a * ce
         loss.backward()
+        for p in self.d_params:
+            p.requires_grad_(True)
         nn.utils.clip_grad_norm_(self.net_params, hp["clip_norm"])
         self.opt_net.step()
         terms = {"loss": loss, "ce": ce, "mse": mse, "fea": fea, "d": d_loss, "adv": adv}
@@ -306,7 +313,7 @@ def print_table(r, gemm, f, inf, t16, t32, rss_start):
           f" group norm, pixel shuffle {f['gs_other'] / 1e6:.2f})")
     print(f"  AFE encoder      {f['afe'] / 1e6:8.2f} MFLOP")
     print(f"  SAD              {f['sad'] / 1e6:8.2f} MFLOP")
-    print(f"  training step    {f['train'] / 1e9:8.3f} GFLOP/sample  (3 G+S + 3 AFE + 7 SAD)\n")
+    print(f"  training step    {f['train'] / 1e9:8.3f} GFLOP/sample  (3 G+S + 3 AFE + 6 SAD)\n")
     rows = [("inference b1, median", f"{inf['b1_ms_median']:.2f} ms", f["gs"] / inf["b1_ms_median"] * 1e-6),
             ("inference b1, p99", f"{inf['b1_ms_p99']:.2f} ms", None),
             (f"inference b{BATCH}", f"{inf['batch_frames_per_s']:.1f} frames/s",
