@@ -1,5 +1,6 @@
 #include "train/progress.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <unistd.h>
 
@@ -25,12 +26,24 @@ std::string format_duration(double s) {
   return buf;
 }
 
-void Progress::update(int64_t done, const std::string& extra) {
+void Progress::advance(int64_t done) {
   if (start_done_ < 0) start_done_ = done > 0 ? done - 1 : 0;  // rates count from the first update
   auto now = std::chrono::steady_clock::now();
-  double el = elapsed_seconds();
-  double rate = el > 0 ? double(done - start_done_) / el : 0;
-  double eta = rate > 0 ? double(total_ - done) / rate : -1;
+  if (last_done_ < 0) {
+    double el = elapsed_seconds();
+    rate_ = el > 0 ? double(done - start_done_) / el : 0;
+  } else if (done > last_done_) {
+    double dt = std::chrono::duration<double>(now - last_update_).count();
+    double recent = dt > 0 ? double(done - last_done_) / dt : rate_;
+    rate_ += (recent - rate_) * std::min(1.0, 0.02 * double(done - last_done_));
+  }
+  last_done_ = done, last_update_ = now;
+}
+
+void Progress::update(int64_t done, const std::string& extra) {
+  advance(done);
+  auto now = std::chrono::steady_clock::now();
+  double eta = rate_ > 0 ? double(total_ - done) / rate_ : -1;
   if (tty_) {
     if (done < total_ && std::chrono::duration<double>(now - last_draw_).count() < 0.2) return;
     last_draw_ = now;

@@ -368,7 +368,8 @@ TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSe
       result.losses.push_back(loss_value);
       ++step;
 
-      double rate = double((step - first_step) * cfg.batch) / std::max(progress.elapsed_seconds(), 1e-9);
+      progress.advance(step);
+      double rate = progress.rate() * cfg.batch;  // samples/s lately
       if (step % opt.log_every == 0 || step == total_steps) {
         Json line = Json::object();
         line.set("step", step).set("stage", stage.index).set("lr", double(learning_rate(cfg, cfg.lr, t, stage.length)));
