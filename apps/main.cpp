@@ -1,5 +1,7 @@
 // `ulrseg <command> ...`: dispatches to the subcommands. Errors become one line on stderr:
 // exit 2 for usage errors, 1 for runtime failures.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -38,6 +40,11 @@ void print_usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Large temporary buffers (Eigen's GEMM packing blocks, which it allocates per product) stay
+  // in the heap instead of being mapped and unmapped, and freed memory is not trimmed back to
+  // the system between steps: no page-fault and zero-fill churn in a training loop.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_usage(argc < 2 ? stderr : stdout);

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "engine/error.h"
+#include "engine/parallel.h"
 
 namespace ulr {
 
@@ -125,7 +126,11 @@ void allocator_release_cache() { the_allocator().release(); }
 
 Storage::Storage(int64_t n, bool zero) : size(n) {
   data = static_cast<float*>(allocate(size_t(n) * sizeof(float)));
-  if (zero && n > 0) std::memset(data, 0, size_t(n) * sizeof(float));
+  // Gradient buffers of whole activations are zeroed here: split across the threads.
+  if (zero && n > 0)
+    parallel_for(n, 1 << 16, [this](int64_t begin, int64_t end) {
+      std::memset(data + begin, 0, size_t(end - begin) * sizeof(float));
+    });
 }
 
 Storage::~Storage() { deallocate(data, size_t(size) * sizeof(float)); }

@@ -79,10 +79,9 @@ static void attention_backward(float* dq, float* dk, float* dv, const float* dou
       if (dv) MatrixMap(dv + i * d.Tk * d.Dv, d.Tk, d.Dv).noalias() += p.transpose() * go;
       if (!dq && !dk) continue;
       ds.noalias() = go * ConstMatrixMap(v + i * d.Tk * d.Dv, d.Tk, d.Dv).transpose();  // dP
-      for (int64_t t = 0; t < d.Tq; ++t) {
-        float dot = 0;
-        for (int64_t j = 0; j < d.Tk; ++j) dot += p(t, j) * ds(t, j);
-        for (int64_t j = 0; j < d.Tk; ++j) ds(t, j) = d.scale * p(t, j) * (ds(t, j) - dot);
+      for (int64_t t = 0; t < d.Tq; ++t) {  // SIMD row dot and update (Eigen's packets)
+        const float dot = p.row(t).dot(ds.row(t));
+        ds.row(t).array() = d.scale * p.row(t).array() * (ds.row(t).array() - dot);
       }
       if (dq)
         MatrixMap(dq + i * d.Tq * d.D, d.Tq, d.D).noalias() +=

@@ -21,6 +21,7 @@
 #include "engine/parallel.h"
 #include "ops/ops.h"
 #include "ops/reference.h"
+#include "ops/row_kernels.h"
 
 namespace ulr {
 
@@ -290,7 +291,7 @@ static void conv2d_backward_bias(float* dbias, const float* dout, const ConvGeom
       double s = 0;
       for (int64_t n = 0; n < g.N; ++n) {
         const float* p = dout + (n * g.OC + oc) * g.OHW();
-        for (int64_t i = 0; i < g.OHW(); ++i) s += p[i];
+        s += sum_terms(g.OHW(), [p](int64_t i) { return double(p[i]); });
       }
       dbias[oc] += float(s);
     }

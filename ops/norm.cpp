@@ -13,6 +13,7 @@
 #include "engine/parallel.h"
 #include "ops/ops.h"
 #include "ops/reference.h"
+#include "ops/row_kernels.h"
 
 namespace ulr {
 
@@ -27,20 +28,6 @@ struct NormBlocks {
   int64_t length() const { return channels_per_group * spatial; }
   int64_t channel(int64_t b, int64_t cg) const { return (b % groups) * channels_per_group + cg; }
 };
-
-// Sums over n contiguous floats in double with eight independent accumulators (one long
-// dependency chain of double adds would bound these passes at one element per add latency).
-// The order depends on n alone. sum x; sum (x - m)^2; sum a*b; sum a*(b - m).
-template <class Term>
-static double sum_terms(int64_t n, Term term) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += term(i + j);
-  double tail = 0;
-  for (; i < n; ++i) tail += term(i);
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
-}
 
 // Mean and biased variance of strided data: `count` runs of `run` contiguous values, `stride`
 // apart. Two passes in double.
