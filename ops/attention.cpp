@@ -55,9 +55,8 @@ static void attention_forward(float* out, float* probs, const float* q, const fl
   parallel_for(d.items, item_grain(d), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       MatrixMap p(probs + i * d.Tq * d.Tk, d.Tq, d.Tk);
-      p.noalias() = ConstMatrixMap(q + i * d.Tq * d.D, d.Tq, d.D) *
-                    ConstMatrixMap(k + i * d.Tk * d.D, d.Tk, d.D).transpose();
-      p *= d.scale;
+      p.noalias() = d.scale * (ConstMatrixMap(q + i * d.Tq * d.D, d.Tq, d.D) *
+                               ConstMatrixMap(k + i * d.Tk * d.D, d.Tk, d.D).transpose());
       for (int64_t t = 0; t < d.Tq; ++t) softmax_row(p.data() + t * d.Tk, p.data() + t * d.Tk, d.Tk, false);
       MatrixMap(out + i * d.Tq * d.Dv, d.Tq, d.Dv).noalias() =
           p * ConstMatrixMap(v + i * d.Tk * d.Dv, d.Tk, d.Dv);

@@ -5,6 +5,7 @@
 #include "engine/error.h"
 #include "engine/parallel.h"
 #include "ops/ops.h"
+#include "ops/row_kernels.h"
 #include "ops/reference.h"
 
 namespace ulr {
@@ -171,22 +172,8 @@ static Tensor affine_scalar(const Tensor& x, float s, float c, const char* name)
 Tensor scale(const Tensor& x, float s) { return affine_scalar(x, s, 0.0f, "scale"); }
 Tensor add_scalar(const Tensor& x, float s) { return affine_scalar(x, 1.0f, s, "add_scalar"); }
 
-// Sum in double over fixed chunks, chunks added in order: independent of the thread count.
-static double sum_kernel(const float* x, int64_t n) {
-  const int64_t chunks = (n + kElementGrain - 1) / kElementGrain;
-  std::vector<double> partial(size_t(std::max<int64_t>(chunks, 1)), 0.0);
-  parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-    double s = 0;
-    for (int64_t i = begin; i < end; ++i) s += x[i];
-    partial[size_t(begin / kElementGrain)] = s;
-  });
-  double total = 0;
-  for (double p : partial) total += p;
-  return total;
-}
-
 static Tensor reduce_scaled(const Tensor& x, double factor, const char* name) {
-  Tensor out = Tensor::full({1}, float(sum_kernel(x.data(), x.numel()) * factor));
+  Tensor out = Tensor::full({1}, float(chunked_sum(x.numel(), kElementGrain, [p = x.data()](int64_t i) { return double(p[i]); }) * factor));
   if (should_record({x})) {
     record(out, name, {x}, [x, factor](const Tensor& out) {
       float g = float(out.grad_data()[0] * factor);

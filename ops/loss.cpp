@@ -12,6 +12,7 @@
 #include "ops/dim_view.h"
 #include "ops/ops.h"
 #include "ops/reference.h"
+#include "ops/row_kernels.h"
 
 namespace ulr {
 
@@ -19,21 +20,6 @@ using fbatch = xsimd::batch<float>;
 constexpr int64_t kLossGrain = 1 << 14;  // elements per chunk of a pointwise loss
 constexpr int64_t kPixelBlock = 256;     // pixels per cross_entropy work item
 constexpr int64_t kB = int64_t(fbatch::size);
-
-// Sum over i in [0, n) of term(i), in double, chunk partials added in order.
-template <class Term>
-static double chunked_sum(int64_t n, Term term) {
-  const int64_t chunks = (n + kLossGrain - 1) / kLossGrain;
-  std::vector<double> partial(size_t(std::max<int64_t>(chunks, 1)), 0.0);
-  parallel_for(n, kLossGrain, [&](int64_t begin, int64_t end) {
-    double s = 0;
-    for (int64_t i = begin; i < end; ++i) s += term(i);
-    partial[size_t(begin / kLossGrain)] = s;
-  });
-  double total = 0;
-  for (double p : partial) total += p;
-  return total;
-}
 
 // ---- cross_entropy: forward and backward kernels ------------------------------------------
 // logits viewed as (N, K, S) with S = H*W (S = 1 for (N,K)); target (N, S). Per pixel
@@ -397,7 +383,7 @@ static Tensor pointwise_loss(const Tensor& p, const Tensor& t, Pointwise kind, c
   check_same_shape(p, t, op);
   const float *pp = p.data(), *pt = t.data();
   const int64_t n = p.numel();
-  const double s = chunked_sum(n, [&](int64_t i) { return pointwise_term(kind, pp[i], pt[i]); });
+  const double s = chunked_sum(n, kLossGrain, [&](int64_t i) { return pointwise_term(kind, pp[i], pt[i]); });
   Tensor out = Tensor::full({1}, n ? float(s / double(n)) : 0.0f);
   if (should_record({p, t}))
     record(out, op, {p, t}, [p, t, kind](const Tensor& out) {
