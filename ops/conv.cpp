@@ -1,10 +1,12 @@
 // 2-D convolution (cross-correlation, as PyTorch) with stride, zero padding, dilation and groups.
 //
-// Two kernels, chosen by shape:
+// Three kernels, chosen by shape:
 //   - general: im2col + Eigen GEMM. Per sample and group, out (OCg, OH*OW) = W_g (OCg, Cg*KH*KW)
 //     x cols (Cg*KH*KW, OH*OW). 1x1 / stride 1 / pad 0 skips im2col: x itself is the column matrix.
 //   - depthwise (groups == C > 1, one input channel per group): a direct xsimd kernel, since
 //     its GEMM would be a matrix-vector product per channel.
+//   - direct (3x3, stride 1, at most 16 output channels, maps at least 32 wide): an xsimd
+//     kernel over zero-padded input rows, since each im2col column would feed few multiply-adds.
 // Threads: work is split into units fixed by the shapes alone (a sample's group tile of output
 // rows for the forward, smaller tiles for a batch of one; chunks of the batch for the backward);
 // every GEMM inside a unit is single-threaded. The weight gradient is summed per chunk into its
@@ -273,11 +275,225 @@ static void conv2d_forward_depthwise(float* out, const float* x, const float* we
   });
 }
 
+// ---- direct kernels (3x3, stride 1, few output channels, wide maps) -------------------------
+//
+// A 64x64 layer with few output channels (G's 16->3 output, S's 3->16 stem and 16->16 fuse)
+// gives im2col + GEMM a product with a tiny dimension: each im2col column, written and packed
+// once, feeds only OC multiply-adds, so the GEMM runs at a fraction of its peak. These kernels
+// read a zero-padded copy of the input rows instead and keep a block of up to kDirectBlock
+// output channels x two SIMD vectors of one output row in registers: each input load feeds
+// that many multiply-adds. The forward and the input gradient (a correlation of the padded
+// output gradient with the flipped, transposed kernel) share one kernel; the weight gradient
+// keeps a block's 3x3 taps in registers over a whole plane. Each output sums its terms in a
+// fixed order (input channel, kh, kw), so tiling and thread count leave results unchanged.
+
+constexpr int64_t kDirectBlock = 4;  // output channels per register block
+
+static bool use_direct(const ConvGeometry& g) {
+  return g.groups == 1 && g.stride == 1 && g.dilation == 1 && g.KH == 3 && g.KW == 3 &&
+         g.pad <= 2 && g.OW >= 32 && g.OC <= 16;
+}
+
+// wr <- the kernel as the direct correlation reads it: outputs in blocks of kDirectBlock (the
+// last one shorter), per block [in][kh][kw][out in block]. tap(o, i, kh, kw) gives the weight.
+template <class Tap>
+static void pack_direct_weights(float* wr, int64_t NO, int64_t NI, Tap tap) {
+  for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
+    const int64_t ob = std::min(kDirectBlock, NO - o0);
+    float* w = wr + o0 * NI * 9;
+    for (int64_t i = 0; i < NI; ++i)
+      for (int64_t k = 0; k < 9; ++k)
+        for (int64_t j = 0; j < ob; ++j) w[(i * 9 + k) * ob + j] = tap(o0 + j, i, k / 3, k % 3);
+  }
+}
+
+// dst (NI, rows, Wp) <- rows [row0, row0 + rows) of src (NI, H, W), shifted right by left,
+// zeros where src has no row or column.
+static void pad_rows(float* dst, const float* src, int64_t NI, int64_t H, int64_t W, int64_t row0,
+                     int64_t rows, int64_t left, int64_t Wp) {
+  for (int64_t i = 0; i < NI; ++i)
+    for (int64_t r = 0; r < rows; ++r) {
+      float* d = dst + (i * rows + r) * Wp;
+      const int64_t h = row0 + r;
+      if (h < 0 || h >= H) {
+        std::fill(d, d + Wp, 0.0f);
+        continue;
+      }
+      std::fill(d, d + left, 0.0f);
+      std::memcpy(d + left, src + (i * H + h) * W, size_t(W) * sizeof(float));
+      std::fill(d + left + W, d + Wp, 0.0f);
+    }
+}
+
+// out[j] (rows x OW, plane stride ops) += sum_i,kh,kw in[i][r + kh][ow + kw] * w[i][kh][kw][j]
+// for j < OB; in (NI, rows + 2, Wp).
+template <int OB>
+static void direct_correlate(float* out, int64_t ops, int64_t rows, int64_t OW, const float* in,
+                             int64_t NI, int64_t Wp, const float* w) {
+  constexpr int VB = 2;  // SIMD vectors of one output row per block
+  const int64_t ips = (rows + 2) * Wp;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t ow = 0;
+    for (; ow + VB * kSimd <= OW; ow += VB * kSimd) {
+      fbatch acc[OB][VB];
+      for (int j = 0; j < OB; ++j)
+        for (int v = 0; v < VB; ++v) acc[j][v] = fbatch::load_unaligned(out + j * ops + r * OW + ow + v * kSimd);
+      for (int64_t i = 0; i < NI; ++i) {
+        const float* p = in + i * ips + r * Wp + ow;
+        const float* wi = w + i * 9 * OB;
+        for (int kh = 0; kh < 3; ++kh)
+          for (int kw = 0; kw < 3; ++kw) {
+            fbatch x[VB];
+            for (int v = 0; v < VB; ++v) x[v] = fbatch::load_unaligned(p + kh * Wp + kw + v * kSimd);
+            for (int j = 0; j < OB; ++j) {
+              const fbatch wv(wi[(kh * 3 + kw) * OB + j]);
+              for (int v = 0; v < VB; ++v) acc[j][v] = xsimd::fma(x[v], wv, acc[j][v]);
+            }
+          }
+      }
+      for (int j = 0; j < OB; ++j)
+        for (int v = 0; v < VB; ++v) acc[j][v].store_unaligned(out + j * ops + r * OW + ow + v * kSimd);
+    }
+    for (; ow < OW; ++ow)
+      for (int j = 0; j < OB; ++j) {
+        float acc = out[j * ops + r * OW + ow];
+        for (int64_t i = 0; i < NI; ++i)
+          for (int k = 0; k < 9; ++k)
+            acc = std::fma(in[i * ips + (r + k / 3) * Wp + ow + k % 3], w[(i * 9 + k) * OB + j], acc);
+        out[j * ops + r * OW + ow] = acc;
+      }
+  }
+}
+
+// out (N, NO, OH, OW) += the correlation of src (N, NI, H, W), padded by pad_top / pad_left
+// (rows and columns outside src read zero), with the packed kernel wr. One unit = a sample's
+// tile of output rows, tiled as the GEMM forward tiles.
+static void direct_planes(float* out, int64_t N, int64_t NO, int64_t OH, int64_t OW,
+                          const float* src, int64_t NI, int64_t H, int64_t W, int64_t pad_top,
+                          int64_t pad_left, const float* wr) {
+  int64_t tile_rows = std::max<int64_t>(1, std::min(OH, kForwardTileColumns / OW));
+  if (N * ((OH + tile_rows - 1) / tile_rows) < kMinForwardUnits)
+    tile_rows = std::max<int64_t>(1, OH * N / kMinForwardUnits);
+  const int64_t tiles = (OH + tile_rows - 1) / tile_rows, Wp = OW + 2;
+  parallel_for(N * tiles, 1, [&](int64_t begin, int64_t end) {
+    Scratch window(NI * (tile_rows + 2) * Wp);
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t n = u / tiles, r0 = (u % tiles) * tile_rows, rows = std::min(tile_rows, OH - r0);
+      pad_rows(window.data, src + n * NI * H * W, NI, H, W, r0 - pad_top, rows + 2, pad_left, Wp);
+      for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
+        float* o = out + (n * NO + o0) * OH * OW + r0 * OW;
+        const float* w = wr + o0 * NI * 9;
+        switch (std::min(kDirectBlock, NO - o0)) {
+          case 1: direct_correlate<1>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
+          case 2: direct_correlate<2>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
+          case 3: direct_correlate<3>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
+          default: direct_correlate<4>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
+        }
+      }
+    }
+  });
+}
+
+static void conv2d_forward_direct(float* out, const float* x, const float* weight, const float* bias,
+                                  const ConvGeometry& g) {
+  Scratch wr(g.OC * g.C * 9);
+  pack_direct_weights(wr.data, g.OC, g.C, [&](int64_t o, int64_t i, int64_t kh, int64_t kw) {
+    return weight[((o * g.C + i) * 3 + kh) * 3 + kw];
+  });
+  parallel_for(g.N * g.OC, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p)
+      std::fill(out + p * g.OHW(), out + (p + 1) * g.OHW(), bias ? bias[p % g.OC] : 0.0f);
+  });
+  direct_planes(out, g.N, g.OC, g.OH, g.OW, x, g.C, g.H, g.W, g.pad, g.pad, wr.data);
+}
+
+// dw[j] (C, 3, 3) += sum over the plane of dout[j][p] * xp[c][p + (kh, kw)] for j < OB, one
+// sample: dout (OB planes, stride OH*OW), xp (C, OH + 2, OW + 2). A block's nine taps of one
+// input row stay in registers over the plane.
+template <int OB>
+static void direct_weight_gradient(float* dw, int64_t dws, const float* dout, int64_t OH, int64_t OW,
+                                   const float* xp, int64_t C) {
+  const int64_t Wp = OW + 2, xps = (OH + 2) * Wp, ops = OH * OW;
+  for (int64_t c = 0; c < C; ++c)
+    for (int kh = 0; kh < 3; ++kh) {
+      fbatch acc[OB][3];
+      float tail[OB][3] = {};
+      for (int j = 0; j < OB; ++j)
+        for (int kw = 0; kw < 3; ++kw) acc[j][kw] = fbatch(0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const float* row = xp + c * xps + (oh + kh) * Wp;
+        const float* go = dout + oh * OW;
+        int64_t ow = 0;
+        for (; ow + kSimd <= OW; ow += kSimd) {
+          const fbatch x0 = fbatch::load_unaligned(row + ow), x1 = fbatch::load_unaligned(row + ow + 1),
+                       x2 = fbatch::load_unaligned(row + ow + 2);
+          for (int j = 0; j < OB; ++j) {
+            const fbatch d = fbatch::load_unaligned(go + j * ops + ow);
+            acc[j][0] = xsimd::fma(d, x0, acc[j][0]);
+            acc[j][1] = xsimd::fma(d, x1, acc[j][1]);
+            acc[j][2] = xsimd::fma(d, x2, acc[j][2]);
+          }
+        }
+        for (; ow < OW; ++ow)
+          for (int j = 0; j < OB; ++j)
+            for (int kw = 0; kw < 3; ++kw) tail[j][kw] = std::fma(go[j * ops + ow], row[ow + kw], tail[j][kw]);
+      }
+      for (int j = 0; j < OB; ++j)
+        for (int kw = 0; kw < 3; ++kw) dw[j * dws + (c * 3 + kh) * 3 + kw] += xsimd::hadd(acc[j][kw]) + tail[j][kw];
+    }
+}
+
+// Input gradient: dx (N, C, H, W) += dout (N, OC, OH, OW) padded by 2 - pad, correlated with the
+// flipped kernel transposed (OC in, C out). Weight gradient: per chunk of samples (as the GEMM
+// backward chunks) into its own partial sum, the chunks added in order.
+static void conv2d_backward_direct(float* dx, float* dweight, const float* dout, const float* x,
+                                   const float* weight, const ConvGeometry& g) {
+  if (dx) {
+    Scratch wr(g.OC * g.C * 9);
+    pack_direct_weights(wr.data, g.C, g.OC, [&](int64_t c, int64_t o, int64_t kh, int64_t kw) {
+      return weight[((o * g.C + c) * 3 + 2 - kh) * 3 + 2 - kw];
+    });
+    const int64_t q = 2 - g.pad;
+    direct_planes(dx, g.N, g.C, g.H, g.W, dout, g.OC, g.OH, g.OW, q, q, wr.data);
+  }
+  if (!dweight) return;
+  const int64_t OHW = g.OHW(), wsize = g.OC * g.C * 9, Hp = g.OH + 2, Wp = g.OW + 2;
+  const int64_t chunk = std::max<int64_t>(1, std::min(g.N, kBackwardChunkColumns / OHW));
+  const int64_t chunks = (g.N + chunk - 1) / chunk;
+  Scratch partial(chunks * wsize);
+  parallel_for(g.N, chunk, [&](int64_t begin, int64_t end) {
+    float* dw = partial.data + (begin / chunk) * wsize;
+    std::fill(dw, dw + wsize, 0.0f);
+    Scratch xp(g.C * Hp * Wp);
+    for (int64_t n = begin; n < end; ++n) {
+      pad_rows(xp.data, x + n * g.C * g.HW(), g.C, g.H, g.W, -g.pad, Hp, g.pad, Wp);
+      for (int64_t o0 = 0; o0 < g.OC; o0 += kDirectBlock) {
+        float* d = dw + o0 * g.C * 9;
+        const float* go = dout + (n * g.OC + o0) * OHW;
+        switch (std::min(kDirectBlock, g.OC - o0)) {
+          case 1: direct_weight_gradient<1>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
+          case 2: direct_weight_gradient<2>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
+          case 3: direct_weight_gradient<3>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
+          default: direct_weight_gradient<4>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
+        }
+      }
+    }
+  });
+  parallel_for(wsize, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      const float* p = partial.data + c * wsize;
+      for (int64_t i = begin; i < end; ++i) dweight[i] += p[i];
+    }
+  });
+}
+
 void conv2d_forward(float* out, const float* x, const float* weight, const float* bias,
                     const Shape& x_shape, const Shape& weight_shape, Conv2dOptions opt) {
   ConvGeometry g = make_geometry(x_shape, weight_shape, opt);
   if (g.depthwise())
     conv2d_forward_depthwise(out, x, weight, bias, g);
+  else if (use_direct(g))
+    conv2d_forward_direct(out, x, weight, bias, g);
   else
     conv2d_forward_gemm(out, x, weight, bias, g);
 }
@@ -463,6 +679,8 @@ void conv2d_backward(float* dx, float* dweight, float* dbias, const float* dout,
   if (!dx && !dweight) return;
   if (g.depthwise())
     conv2d_backward_depthwise(dx, dweight, dout, x, weight, g);
+  else if (use_direct(g))
+    conv2d_backward_direct(dx, dweight, dout, x, weight, g);
   else
     conv2d_backward_gemm(dx, dweight, dout, x, weight, g);
 }

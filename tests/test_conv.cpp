@@ -29,7 +29,8 @@ struct ConvCase {
 };
 
 // Covers every kernel path: general GEMM, pointwise (1x1) GEMM, depthwise (with and without a
-// channel multiplier), several forward tiles and backward chunks, odd and non-square sizes.
+// channel multiplier), direct (3x3 with few outputs on wide maps), several forward tiles and
+// backward chunks, odd and non-square sizes.
 const ConvCase kCases[] = {
     {2, 3, 7, 9, 4, 3, 3, {1, 1, 1, 1}, true},     // plain 3x3
     {1, 4, 8, 8, 6, 3, 3, {2, 1, 1, 1}, true},     // stride 2, batch 1
@@ -47,6 +48,10 @@ const ConvCase kCases[] = {
     {3, 2, 5, 5, 3, 5, 5, {1, 0, 1, 1}, false},    // kernel = input
     {1, 3, 40, 37, 4, 3, 3, {1, 1, 1, 1}, true},   // several forward tiles (OH*OW > 1024)
     {9, 4, 11, 10, 5, 3, 3, {1, 1, 1, 1}, true},   // several backward chunks
+    {2, 5, 9, 37, 3, 3, 3, {1, 1, 1, 1}, true},    // direct: 3 outputs, a scalar column tail
+    {1, 3, 6, 40, 9, 3, 3, {1, 0, 1, 1}, false},   // direct: blocks of 4, 4, 1; pad 0
+    {3, 6, 5, 33, 6, 3, 3, {1, 2, 1, 1}, true},    // direct: pad 2, blocks of 4 and 2
+    {1, 2, 20, 48, 16, 3, 3, {1, 1, 1, 1}, true},  // direct: batch 1, several row tiles
 };
 
 Tensor make_input(const ConvCase& c, Rng& rng) { return test::random_tensor({c.N, c.C, c.H, c.W}, rng); }
@@ -142,6 +147,8 @@ TEST_CASE("conv2d is bit-identical for 1, 2 and 3 threads") {
       {8, 12, 16, 16, 24, 1, 1, {1, 0, 1, 1}, true},    // 1x1
       {6, 12, 10, 10, 12, 3, 3, {2, 1, 1, 12}, true},   // depthwise
       {5, 8, 9, 9, 8, 3, 3, {1, 2, 2, 2}, false},       // grouped, dilated
+      {4, 16, 12, 64, 3, 3, 3, {1, 1, 1, 1}, true},     // direct, 3 outputs
+      {1, 3, 64, 64, 16, 3, 3, {1, 1, 1, 1}, true},     // direct, batch 1, row tiles
   };
   for (const ConvCase& c : cases) {
     Rng rng(15);
