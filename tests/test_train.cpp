@@ -163,10 +163,48 @@ TEST_CASE("config: unknown keys and bad values name the key") {
   CHECK_THROWS_WITH(c.set("model.scale=3"), doctest::Contains("scale must be 2, 4 or 8"));
   CHECK_THROWS_WITH(c.set("sensor=fisheye"), doctest::Contains("sensor: expected area or bicubic"));
   CHECK_THROWS_WITH(c.set("method=magic"), doctest::Contains("method 'magic'"));
+  CHECK_THROWS_WITH(c.set("sad_real_tau=1.5"), doctest::Contains("sad_real_tau"));
   c.set("steps=12");
   CHECK(c.steps == 12);
   c.set("model.g_channels=16");
   CHECK(c.model.g_channels == 16);
   TrainConfig back = TrainConfig::from_json(c.to_json(), "round trip");
   CHECK(back.to_json().dump() == c.to_json().dump());
+}
+
+TEST_CASE("the SAD's real segmentation: one-hot at tau 1, scaled GT below") {
+  const int K = 4;
+  Labels labels;
+  labels.shape = {1, 1, 3};
+  labels.data = {2, 0, 255};  // the last pixel is ignored
+  Tensor probs = Tensor::zeros({1, K, 1, 3});
+  const float p[3][K] = {{0.1f, 0.2f, 0.6f, 0.1f}, {0.05f, 0.05f, 0.5f, 0.4f}, {0.25f, 0.25f, 0.25f, 0.25f}};
+  for (int i = 0; i < 3; ++i)
+    for (int c = 0; c < K; ++c) probs.data()[c * 3 + i] = p[i][c];
+  auto at = [](const Tensor& t, int c, int i) { return t.data()[c * 3 + i]; };
+
+  Tensor one = sad_real_segmentation(labels, probs, 1.0f);
+  for (int c = 0; c < K; ++c) {
+    CHECK(at(one, c, 0) == (c == 2 ? 1.0f : 0.0f));
+    CHECK(at(one, c, 1) == (c == 0 ? 1.0f : 0.0f));
+    CHECK(at(one, c, 2) == 0.0f);
+  }
+  Tensor scaled = sad_real_segmentation(labels, probs, 0.9f);
+  // Pixel 0: S already gives the GT 0.6 < 0.9, so the GT gets 0.9 and the rest 0.1 in S's
+  // proportions (0.1 : 0.2 : 0.1 of 0.4).
+  CHECK(at(scaled, 2, 0) == doctest::Approx(0.9));
+  CHECK(at(scaled, 0, 0) == doctest::Approx(0.025));
+  CHECK(at(scaled, 1, 0) == doctest::Approx(0.05));
+  CHECK(at(scaled, 3, 0) == doctest::Approx(0.025));
+  // Pixel 1: GT class 0 at 0.9, the rest (0.1) split 0.05 : 0.5 : 0.4 of 0.95.
+  CHECK(at(scaled, 0, 1) == doctest::Approx(0.9));
+  CHECK(at(scaled, 2, 1) == doctest::Approx(0.1 * 0.5 / 0.95));
+  float sum = 0;
+  for (int c = 0; c < K; ++c) {
+    sum += at(scaled, c, 1);
+    CHECK(at(scaled, c, 2) == 0.0f);
+  }
+  CHECK(sum == doctest::Approx(1.0));
+  // A GT probability above tau is kept as S gives it.
+  CHECK(at(sad_real_segmentation(labels, probs, 0.5f), 2, 0) == doctest::Approx(0.6));
 }

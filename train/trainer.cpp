@@ -47,17 +47,6 @@ float learning_rate(const TrainConfig& cfg, float base, int64_t t, int64_t lengt
   return base * warm * float(0.5 * (1.0 + std::cos(M_PI * progress)));
 }
 
-// (B,H,W) labels -> (B,K,H,W) one-hot; ignored pixels are all zero.
-Tensor one_hot(const Labels& labels, int K) {
-  const int64_t B = labels.shape[0], HW = labels.shape[1] * labels.shape[2];
-  Tensor t = Tensor::zeros({B, K, labels.shape[1], labels.shape[2]});
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t i = 0; i < HW; ++i) {
-      int c = labels.data[size_t(b * HW + i)];
-      if (c < K) t.data()[(b * K + c) * HW + i] = 1.0f;
-    }
-  return t;
-}
 
 void check_finite(float value, const char* term, int64_t step) {
   if (std::isfinite(value)) return;
@@ -86,6 +75,28 @@ AdamOptions adam_options(const TrainConfig& cfg, float lr, float beta1) {
 }
 
 }  // namespace
+
+Tensor sad_real_segmentation(const Labels& labels, const Tensor& probs, float tau) {
+  const int64_t B = labels.shape[0], HW = labels.shape[1] * labels.shape[2], K = probs.size(1);
+  ULR_CHECK(probs.rank() == 4 && probs.size(0) == B && probs.size(2) * probs.size(3) == HW,
+            "sad_real_segmentation: probabilities " + probs.shape().str() + " do not match the labels");
+  Tensor t = Tensor::zeros(probs.shape());
+  const float* s = probs.data();
+  float* y = t.data();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < HW; ++i) {
+      const int l = labels.data[size_t(b * HW + i)];
+      if (l >= K) continue;  // ignored pixel: all zero
+      const int64_t at = b * K * HW + i;
+      const float sl = s[at + l * HW], yl = std::max(tau, sl);
+      y[at + l * HW] = yl;
+      if (yl >= 1.0f || sl >= 1.0f) continue;  // one-hot
+      const float rest = (1.0f - yl) / (1.0f - sl);
+      for (int64_t c = 0; c < K; ++c)
+        if (c != l) y[at + c * HW] = s[at + c * HW] * rest;
+    }
+  return t;
+}
 
 ViewSet load_views(const TrainConfig& cfg, const std::string& split, int64_t count) {
   return load_view_set(cfg.data, cfg.data_seed, split, count, cfg.model.out_h(), cfg.model.out_w());
@@ -180,9 +191,10 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
     }
     if (use_sad_) {
       Tensor probs = softmax(logits, 1);
-      // Discriminator step: real = (HR, one-hot GT), fake = (SR, softmax(S(SR))), detached.
+      // Discriminator step: real = (HR, GT: one-hot, or scaled by sad_real_tau < 1), fake =
+      // (SR, softmax(S(SR))), detached.
       opt_d_.zero_grad();
-      Tensor real = disc_->forward(hr, one_hot(labels, cfg.model.num_classes), true);
+      Tensor real = disc_->forward(hr, sad_real_segmentation(labels, probs.detach(), cfg.sad_real_tau), true);
       Tensor fake = disc_->forward(sr.detach(), probs.detach(), true);
       Tensor d_loss = add(bce_with_logits(real, Tensor::full(real.shape(), 1.0f)),
                           bce_with_logits(fake, Tensor::zeros(fake.shape())));

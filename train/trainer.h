@@ -20,6 +20,13 @@
 
 namespace ulr {
 
+// The SAD's real segmentation for labels (B,H,W), given S's detached probabilities (B,K,H,W)
+// on the same batch. tau = 1: one-hot GT (the paper). tau < 1: the "scaling" of Luc et al.
+// (2016, "Semantic Segmentation using Adversarial Networks"): the GT class gets max(tau, s_l)
+// and the other classes share the rest in proportion to S's probabilities, so that D cannot
+// tell real from fake by confidence alone. Ignored pixels are all zero in both cases.
+Tensor sad_real_segmentation(const Labels& labels, const Tensor& probs, float tau);
+
 // Everything a run trains and updates: the pipeline (G and S), the SAD, the frozen AFE teacher
 // and the two optimizers. One step() is one optimisation step of the method's loss.
 class TrainState {
@@ -29,7 +36,7 @@ class TrainState {
   explicit TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher = nullptr);
 
   // One step on a batch. stage 1: G on the pixel loss; stage 2: the method's loss (DESIGN §1):
-  //   joint  D step on (HR, one-hot GT) vs (SR, softmax(S(SR))) detached, then G+S on
+  //   joint  D step on (HR, GT as sad_real_segmentation) vs (SR, softmax(S(SR))) detached, then G+S on
   //          (1-a)(l1 MSE + l2 L_fea + l3 L_adv) + a CE
   //   fjl1   (1-a) l1 MSE + a CE;  mmt1 and hr: CE.
   // hr (B,3,H,W), ulr (B,3,h,w) (ignored for hr), labels (B,H,W). Returns the loss terms
