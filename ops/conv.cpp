@@ -39,7 +39,17 @@ using ConstMatrixMap = Eigen::Map<const RowMatrix, Eigen::Unaligned, Eigen::Oute
 constexpr int64_t kMinForwardUnits = 4;
 constexpr int64_t kForwardTileColumns = 1024;
 // Output columns (samples x OH*OW) per backward chunk: one partial weight gradient per chunk.
+// Chunks are smaller where that gives fewer than kMinBackwardChunks (an 8x8 map at batch 16
+// would otherwise be one chunk, one thread).
 constexpr int64_t kBackwardChunkColumns = 1024;
+constexpr int64_t kMinBackwardChunks = 8;
+
+// Samples per backward chunk: fixed by the shape alone, so sums do not depend on the threads.
+static int64_t backward_chunk(int64_t N, int64_t OHW) {
+  const int64_t by_columns = std::max<int64_t>(1, kBackwardChunkColumns / OHW);
+  const int64_t by_count = (N + kMinBackwardChunks - 1) / kMinBackwardChunks;
+  return std::max<int64_t>(1, std::min({N, by_columns, by_count}));
+}
 
 // Everything the kernels need to know about one convolution.
 struct ConvGeometry {
@@ -458,7 +468,7 @@ static void conv2d_backward_direct(float* dx, float* dweight, const float* dout,
   }
   if (!dweight) return;
   const int64_t OHW = g.OHW(), wsize = g.OC * g.C * 9, Hp = g.OH + 2, Wp = g.OW + 2;
-  const int64_t chunk = std::max<int64_t>(1, std::min(g.N, kBackwardChunkColumns / OHW));
+  const int64_t chunk = backward_chunk(g.N, OHW);
   const int64_t chunks = (g.N + chunk - 1) / chunk;
   Scratch partial(chunks * wsize);
   parallel_for(g.N, chunk, [&](int64_t begin, int64_t end) {
@@ -520,7 +530,7 @@ static void conv2d_backward_bias(float* dbias, const float* dout, const ConvGeom
 static void conv2d_backward_gemm(float* dx, float* dweight, const float* dout, const float* x,
                                  const float* weight, const ConvGeometry& g) {
   const int64_t K = g.K(), OHW = g.OHW(), wsize = g.OC * K;
-  const int64_t chunk = std::max<int64_t>(1, std::min(g.N, kBackwardChunkColumns / OHW));
+  const int64_t chunk = backward_chunk(g.N, OHW);
   const int64_t chunks = (g.N + chunk - 1) / chunk;
   Scratch partial(dweight ? chunks * wsize : 1);  // (chunks, OC, K)
   parallel_for(g.N, chunk, [&](int64_t begin, int64_t end) {
