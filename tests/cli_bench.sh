@@ -2,12 +2,8 @@
 # `ulrseg bench --quick`: runs every section and prints the figures bench/compare.sh reads.
 # Timings are not checked (benchmarks assert nothing); the keys and their sanity are.
 # usage: bash tests/cli_bench.sh <ulrseg binary> <source dir>
-set -u
 bin="$1"
-tmp="$(mktemp -d /tmp/ulrseg_cli_bench_XXXXXX)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib_cli.sh"
 
 "$bin" bench --quick --json --threads 2 >"$tmp/bench.json" 2>"$tmp/err" || fail "bench --json exited $?: $(cat "$tmp/err")"
 for key in threads gemm_peak_gflops train_batch train_samples_per_s train_gflop_per_sample \
@@ -24,5 +20,4 @@ grep -q -- "--reps" "$tmp/err" || fail "bench --reps 0: message does not name th
 "$bin" bench --bogus >"$tmp/out" 2>"$tmp/err"
 [ $? = 2 ] || fail "bench --bogus should be a usage error"
 
-[ $fails = 0 ] && echo "cli_bench: all passed"
-exit $((fails > 0))
+finish cli_bench

@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # `ulrseg data gen`: writes the folder format, appends splits, rejects bad flags with exit 2.
 # usage: bash tests/cli_data.sh <ulrseg binary> <source dir>
-set -u
 bin="$1"
-tmp="$(mktemp -d /tmp/ulrseg_cli_data_XXXXXX)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib_cli.sh"
 
 # Big-endian 32-bit integer at byte offset $2 of file $1 (PNG width at 16, height at 20).
 be32() { od -An -tu1 -j"$2" -N4 "$1" | awk '{print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4}'; }
@@ -64,8 +60,4 @@ expect_usage "--colour: unknown flag" --out "$tmp/x" --colour red
 "$bin" data gen --help >"$tmp/help" || fail "--help exited $?"
 grep -q "usage: ulrseg data gen" "$tmp/help" || fail "--help text"
 
-if [ "$fails" -ne 0 ]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "cli_data: all checks passed"
+finish cli_data

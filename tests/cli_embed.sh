@@ -3,36 +3,24 @@
 # the ulrseg binary into a temporary prefix, examples/embed configured and built against it with
 # find_package(ulrseg), then run on frames written here (no Python) with the shipped weights.
 # usage: bash tests/cli_embed.sh <ulrseg binary> <source dir>
-set -u
 ulrseg="$1"
 src="$2"
 build=$(dirname "$ulrseg")  # the binary sits at the top of its build tree
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-finish() {
-  if [ "$failures" -ne 0 ]; then
-    echo "cli_embed: $failures failure(s)" >&2
-    exit 1
-  fi
-  echo "cli_embed: ok"
-  exit 0
-}
+source "$(dirname "$0")/lib_cli.sh"
 
 # Install, then build the example with the compiler that built the library.
-cmake --install "$build" --prefix "$dir/prefix" >"$dir/install.log" 2>&1 ||
-  { fail "cmake --install $build: $(tail -3 "$dir/install.log")"; finish; }
+cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 ||
+  { fail "cmake --install $build: $(tail -3 "$tmp/install.log")"; finish cli_embed; }
 for f in include/ulrseg/ulrseg.h lib/libulrseg.a bin/ulrseg lib/cmake/ulrseg/ulrsegConfig.cmake; do
-  [ -f "$dir/prefix/$f" ] || fail "install lacks $f"
+  [ -f "$tmp/prefix/$f" ] || fail "install lacks $f"
 done
 cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
-cmake -S "$src/examples/embed" -B "$dir/embed" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$dir/prefix" >"$dir/configure.log" 2>&1 ||
-  { fail "configure examples/embed: $(tail -5 "$dir/configure.log")"; finish; }
-cmake --build "$dir/embed" >"$dir/build.log" 2>&1 ||
-  { fail "build examples/embed: $(tail -5 "$dir/build.log")"; finish; }
-embed="$dir/embed/embed"
+cmake -S "$src/examples/embed" -B "$tmp/embed" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/configure.log" 2>&1 ||
+  { fail "configure examples/embed: $(tail -5 "$tmp/configure.log")"; finish cli_embed; }
+cmake --build "$tmp/embed" >"$tmp/build.log" 2>&1 ||
+  { fail "build examples/embed: $(tail -5 "$tmp/build.log")"; finish cli_embed; }
+embed="$tmp/embed/embed"
 weights="$src/weights/ulrnet-joint-16x16.safetensors"
 
 # A 16x16 frame of seeded pseudo-random pixels, and the same frame at 32x32 (each pixel a 2x2
@@ -44,7 +32,7 @@ for ((i = 0; i < 256; i++)); do
   printf -v pixel '\\%03o\\%03o\\%03o' $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
   pixels+=("$pixel")
 done
-small="$dir/small.ppm" large="$dir/large.ppm"
+small="$tmp/small.ppm" large="$tmp/large.ppm"
 { printf 'P6\n16 16\n255\n'; printf "$(printf '%s' "${pixels[@]}")"; } >"$small"
 {
   printf 'P6\n# each pixel of small.ppm doubled\n32 32\n255\n'
@@ -60,43 +48,33 @@ small="$dir/small.ppm" large="$dir/large.ppm"
 table() { sed -n '/^class /,$p' "$1" | tail -n +2; }
 total() { table "$1" | awk '{ n += $2 } END { print n + 0 }'; }
 
-"$embed" "$weights" "$small" >"$dir/small.out" 2>"$dir/err"; rc=$?
-[ "$rc" -eq 0 ] || fail "embed on small.ppm exited $rc: $(cat "$dir/err")"
-[ -s "$dir/err" ] && fail "embed on small.ppm wrote to stderr: $(cat "$dir/err")"
-grep -qxF "model: joint, 16x16 -> 64x64, 14 classes" "$dir/small.out" || fail "model line: $(head -1 "$dir/small.out")"
-grep -qxF "frame: $small, 16x16" "$dir/small.out" || fail "frame line: $(sed -n 2p "$dir/small.out")"
-[ "$(total "$dir/small.out")" -eq 4096 ] || fail "small.ppm: class pixels sum to $(total "$dir/small.out"), want 64*64"
+"$embed" "$weights" "$small" >"$tmp/small.out" 2>"$tmp/err"; rc=$?
+[ "$rc" -eq 0 ] || fail "embed on small.ppm exited $rc: $(cat "$tmp/err")"
+[ -s "$tmp/err" ] && fail "embed on small.ppm wrote to stderr: $(cat "$tmp/err")"
+grep -qxF "model: joint, 16x16 -> 64x64, 14 classes" "$tmp/small.out" || fail "model line: $(head -1 "$tmp/small.out")"
+grep -qxF "frame: $small, 16x16" "$tmp/small.out" || fail "frame line: $(sed -n 2p "$tmp/small.out")"
+[ "$(total "$tmp/small.out")" -eq 4096 ] || fail "small.ppm: class pixels sum to $(total "$tmp/small.out"), want 64*64"
 
-"$embed" "$weights" "$large" >"$dir/large.out" 2>"$dir/err"; rc=$?
-[ "$rc" -eq 0 ] || fail "embed on large.ppm exited $rc: $(cat "$dir/err")"
-grep -qxF "frame: $large, 32x32" "$dir/large.out" || fail "frame line: $(sed -n 2p "$dir/large.out")"
-[ "$(table "$dir/large.out")" = "$(table "$dir/small.out")" ] ||
-  fail "32x32 through the sensor differs from the 16x16 frame: $(table "$dir/large.out") vs $(table "$dir/small.out")"
+"$embed" "$weights" "$large" >"$tmp/large.out" 2>"$tmp/err"; rc=$?
+[ "$rc" -eq 0 ] || fail "embed on large.ppm exited $rc: $(cat "$tmp/err")"
+grep -qxF "frame: $large, 32x32" "$tmp/large.out" || fail "frame line: $(sed -n 2p "$tmp/large.out")"
+[ "$(table "$tmp/large.out")" = "$(table "$tmp/small.out")" ] ||
+  fail "32x32 through the sensor differs from the 16x16 frame: $(table "$tmp/large.out") vs $(table "$tmp/small.out")"
 
 # Without a frame: the made-up wall-over-floor frame.
-"$embed" "$weights" >"$dir/made.out" 2>"$dir/err"; rc=$?
-[ "$rc" -eq 0 ] || fail "embed without a frame exited $rc: $(cat "$dir/err")"
-grep -qxF "frame: made up, 16x16" "$dir/made.out" || fail "made-up frame line: $(sed -n 2p "$dir/made.out")"
-[ "$(total "$dir/made.out")" -eq 4096 ] || fail "made-up frame: class pixels sum to $(total "$dir/made.out")"
+"$embed" "$weights" >"$tmp/made.out" 2>"$tmp/err"; rc=$?
+[ "$rc" -eq 0 ] || fail "embed without a frame exited $rc: $(cat "$tmp/err")"
+grep -qxF "frame: made up, 16x16" "$tmp/made.out" || fail "made-up frame line: $(sed -n 2p "$tmp/made.out")"
+[ "$(total "$tmp/made.out")" -eq 4096 ] || fail "made-up frame: class pixels sum to $(total "$tmp/made.out")"
 # The shipped joint model sees it as mostly wall and floor (98.6% when this test was written).
-wall_floor=$(table "$dir/made.out" | awk '$1 == "wall" { w = $2 } $1 == "floor" { f = $2 }
+wall_floor=$(table "$tmp/made.out" | awk '$1 == "wall" { w = $2 } $1 == "floor" { f = $2 }
                                          END { print (w > 0 && f > 0) ? w + f : 0 }')
-[ "$wall_floor" -ge 3072 ] || fail "made-up frame: want wall and floor on 75% of pixels: $(table "$dir/made.out")"
+[ "$wall_floor" -ge 3072 ] || fail "made-up frame: want wall and floor on 75% of pixels: $(table "$tmp/made.out")"
 
-# expect_error CODE TEXT ARGS...: embed exits CODE with one line on stderr containing TEXT.
-expect_error() {
-  local code=$1 text=$2
-  shift 2
-  "$embed" "$@" >/dev/null 2>"$dir/err"
-  local rc=$?
-  [ "$rc" -eq "$code" ] || fail "embed $*: exit $rc, want $code: $(cat "$dir/err")"
-  [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "embed $*: want one line on stderr, got: $(cat "$dir/err")"
-  grep -qF -- "$text" "$dir/err" || fail "embed $*: stderr lacks '$text': $(cat "$dir/err")"
-}
-expect_error 1 "embed: $dir/nope.safetensors" "$dir/nope.safetensors" "$small"
-head -c 400 "$small" >"$dir/cut.ppm"
-expect_error 1 "embed: $dir/cut.ppm: fewer pixels" "$weights" "$dir/cut.ppm"
-expect_error 1 "embed: $weights: not a binary PPM" "$weights" "$weights"
-expect_error 2 "usage:"
+expect_error 1 "embed: $tmp/nope.safetensors" "$embed" "$tmp/nope.safetensors" "$small"
+head -c 400 "$small" >"$tmp/cut.ppm"
+expect_error 1 "embed: $tmp/cut.ppm: fewer pixels" "$embed" "$weights" "$tmp/cut.ppm"
+expect_error 1 "embed: $weights: not a binary PPM" "$embed" "$weights" "$weights"
+expect_error 2 "usage:" "$embed"
 
-finish
+finish cli_embed

@@ -2,12 +2,8 @@
 # `ulrseg inspect`: a small safetensors file written here byte by byte (no Python), its text and
 # JSON output, and the exit codes for a malformed file (1) and a missing argument (2).
 # usage: bash tests/cli_inspect.sh <ulrseg binary> <source dir>
-set -u
 ulrseg="$1"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib_cli.sh"
 
 # Writes a safetensors file: $1 path, $2 header JSON, $3 data as printf escapes. The header is
 # padded with spaces to a multiple of 8 and preceded by its length (8 bytes, little-endian).
@@ -20,14 +16,14 @@ write_safetensors() {
   printf "$data" >> "$path"
 }
 
-good="$dir/small.safetensors"
+good="$tmp/small.safetensors"
 # a.weight: F32 [1.0, -2.5]; b.labels: U8 [1, 2, 3]; c.empty: F32 [0, 4].
 write_safetensors "$good" \
   '{"__metadata__":{"format":"ulrseg-test"},"a.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b.labels":{"dtype":"U8","shape":[3],"data_offsets":[8,11]},"c.empty":{"dtype":"F32","shape":[0,4],"data_offsets":[11,11]}}' \
   '\000\000\200\077\000\000\040\300\001\002\003'
 
-out=$("$ulrseg" inspect "$good" 2>"$dir/err"); rc=$?
-[ "$rc" -eq 0 ] || fail "inspect of a good file exited $rc: $(cat "$dir/err")"
+out=$("$ulrseg" inspect "$good" 2>"$tmp/err"); rc=$?
+[ "$rc" -eq 0 ] || fail "inspect of a good file exited $rc: $(cat "$tmp/err")"
 for want in "format: ulrseg-test" "a.weight" "b.labels" "c.empty" "F32" "U8" "[0,4]" \
             "total: 3 tensors, 5 parameters, 11 bytes of data"; do
   grep -qF -- "$want" <<<"$out" || fail "text output lacks '$want'"
@@ -46,34 +42,30 @@ for want in '"name":"a.weight"' '"mean":-0.75' '"format":"ulrseg-test"' '"parame
 done
 
 # Malformed: the same file cut short inside the header.
-bad="$dir/cut.safetensors"
+bad="$tmp/cut.safetensors"
 head -c 40 "$good" > "$bad"
-"$ulrseg" inspect "$bad" >"$dir/out" 2>"$dir/err"; rc=$?
+"$ulrseg" inspect "$bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" -eq 1 ] || fail "truncated file: exit $rc, want 1"
-[ "$(wc -l <"$dir/err")" -eq 1 ] || fail "truncated file: want one line on stderr, got: $(cat "$dir/err")"
-grep -qF "ulrseg inspect: $bad: header length" "$dir/err" || fail "truncated file message: $(cat "$dir/err")"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "truncated file: want one line on stderr, got: $(cat "$tmp/err")"
+grep -qF "ulrseg inspect: $bad: header length" "$tmp/err" || fail "truncated file message: $(cat "$tmp/err")"
 
 # Malformed: a byte after the last tensor.
-cat "$good" > "$dir/trailing.safetensors"
-printf '\000' >> "$dir/trailing.safetensors"
-"$ulrseg" inspect "$dir/trailing.safetensors" >/dev/null 2>"$dir/err"; rc=$?
+cat "$good" > "$tmp/trailing.safetensors"
+printf '\000' >> "$tmp/trailing.safetensors"
+"$ulrseg" inspect "$tmp/trailing.safetensors" >/dev/null 2>"$tmp/err"; rc=$?
 [ "$rc" -eq 1 ] || fail "trailing byte: exit $rc, want 1"
-grep -qF "1 trailing bytes after the last tensor" "$dir/err" || fail "trailing message: $(cat "$dir/err")"
+grep -qF "1 trailing bytes after the last tensor" "$tmp/err" || fail "trailing message: $(cat "$tmp/err")"
 
 # A file that does not exist.
-"$ulrseg" inspect "$dir/nope.safetensors" >/dev/null 2>"$dir/err"; rc=$?
+"$ulrseg" inspect "$tmp/nope.safetensors" >/dev/null 2>"$tmp/err"; rc=$?
 [ "$rc" -eq 1 ] || fail "missing file: exit $rc, want 1"
-grep -qF "$dir/nope.safetensors: cannot open" "$dir/err" || fail "missing file message: $(cat "$dir/err")"
+grep -qF "$tmp/nope.safetensors: cannot open" "$tmp/err" || fail "missing file message: $(cat "$tmp/err")"
 
 # Usage errors: no FILE, an unknown flag.
-"$ulrseg" inspect >/dev/null 2>"$dir/err"; rc=$?
+"$ulrseg" inspect >/dev/null 2>"$tmp/err"; rc=$?
 [ "$rc" -eq 2 ] || fail "no argument: exit $rc, want 2"
-grep -qF "ulrseg inspect: missing FILE" "$dir/err" || fail "no-argument message: $(cat "$dir/err")"
+grep -qF "ulrseg inspect: missing FILE" "$tmp/err" || fail "no-argument message: $(cat "$tmp/err")"
 "$ulrseg" inspect "$good" --bogus >/dev/null 2>&1; rc=$?
 [ "$rc" -eq 2 ] || fail "unknown flag: exit $rc, want 2"
 
-if [ "$failures" -ne 0 ]; then
-  echo "cli_inspect: $failures failure(s)" >&2
-  exit 1
-fi
-echo "cli_inspect: ok"
+finish cli_inspect

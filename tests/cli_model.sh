@@ -1,23 +1,9 @@
 #!/usr/bin/env bash
 # `ulrseg train | eval | infer` on tiny inputs, and their bad-input behaviour.
 # usage: bash tests/cli_model.sh <ulrseg binary> <source dir>
-set -u
 bin="$1"
 src="$2"
-tmp="$(mktemp -d /tmp/ulrseg_cli_model_XXXXXX)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# expect_error CODE TEXT CMD...: the command exits CODE with TEXT in its one-line stderr.
-expect_error() {
-  local code=$1 text=$2
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" = "$code" ] || fail "$* exited $rc, expected $code: $(cat "$tmp/err")"
-  grep -qF -- "$text" "$tmp/err" || fail "$*: stderr lacks '$text': $(cat "$tmp/err")"
-  [ "$(wc -l <"$tmp/err")" -le 1 ] || fail "$*: more than one line on stderr: $(cat "$tmp/err")"
-}
+source "$(dirname "$0")/lib_cli.sh"
 
 tiny="$src/configs/tiny.json"
 # --dry-run prints the resolved config and the per-layer cost table.
@@ -88,4 +74,4 @@ expect_error 2 "unknown key 'stpes'" "$bin" train --config "$tiny" --set stpes=3
 expect_error 1 "unknown key 'colour'" "$bin" train --config <(echo '{"colour": 1}') --out "$tmp/y"
 expect_error 1 "needs the weights of an 'hr' run" "$bin" train --set steps=1 --set train_views=16 --set val_views=4 --out "$tmp/y"
 
-[ "$fails" = 0 ] && echo "cli_model: all checks passed" || { echo "cli_model: $fails failed"; exit 1; }
+finish cli_model
