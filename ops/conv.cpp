@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "engine/error.h"
 #include "engine/parallel.h"
@@ -43,6 +44,27 @@ constexpr int64_t kForwardTileColumns = 1024;
 // would otherwise be one chunk, one thread).
 constexpr int64_t kBackwardChunkColumns = 1024;
 constexpr int64_t kMinBackwardChunks = 8;
+
+// Output rows per forward tile for `planes` output planes (OH, OW): whole planes up to
+// kForwardTileColumns, smaller tiles when there are fewer than kMinForwardUnits (batch 1 at
+// ULR size), so that the threads share the work. Fixed by the shape alone (Eigen's sums depend
+// on the GEMM's size).
+static int64_t forward_tile_rows(int64_t OH, int64_t OW, int64_t planes) {
+  int64_t tile_rows = std::max<int64_t>(1, std::min(OH, kForwardTileColumns / OW));
+  if (planes * ((OH + tile_rows - 1) / tile_rows) < kMinForwardUnits)
+    tile_rows = std::max<int64_t>(1, OH * planes / kMinForwardUnits);
+  return tile_rows;
+}
+
+// dweight += the chunks' partial weight gradients (chunks, wsize), in chunk order.
+static void add_partials(float* dweight, const float* partial, int64_t chunks, int64_t wsize) {
+  parallel_for(wsize, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      const float* p = partial + c * wsize;
+      for (int64_t i = begin; i < end; ++i) dweight[i] += p[i];
+    }
+  });
+}
 
 // Samples per backward chunk: fixed by the shape alone, so sums do not depend on the threads.
 static int64_t backward_chunk(int64_t N, int64_t OHW) {
@@ -178,12 +200,7 @@ static void col2im_add(float* dx, const float* dcols, const ConvGeometry& g) {
 static void conv2d_forward_gemm(float* out, const float* x, const float* weight, const float* bias,
                                 const ConvGeometry& g) {
   const int64_t K = g.K(), OHW = g.OHW();
-  int64_t tile_rows = std::max<int64_t>(1, std::min(g.OH, kForwardTileColumns / g.OW));
-  // Few samples (batch 1 at ULR size): smaller tiles, so that the threads share the work. The
-  // tiling depends on the shape alone (Eigen's sums depend on the GEMM's size).
-  const int64_t planes = g.N * g.groups;
-  if (planes * ((g.OH + tile_rows - 1) / tile_rows) < kMinForwardUnits)
-    tile_rows = std::max<int64_t>(1, g.OH * planes / kMinForwardUnits);
+  const int64_t tile_rows = forward_tile_rows(g.OH, g.OW, g.N * g.groups);
   const int64_t tiles = (g.OH + tile_rows - 1) / tile_rows;
   const int64_t units = g.N * g.groups * tiles;
   parallel_for(units, 1, [&](int64_t begin, int64_t end) {
@@ -299,6 +316,17 @@ static void conv2d_forward_depthwise(float* out, const float* x, const float* we
 
 constexpr int64_t kDirectBlock = 4;  // output channels per register block
 
+// f(std::integral_constant<int, OB>) for a block of ob = 1..kDirectBlock output channels.
+template <class F>
+static void with_block(int64_t ob, F&& f) {
+  switch (ob) {
+    case 1: f(std::integral_constant<int, 1>()); break;
+    case 2: f(std::integral_constant<int, 2>()); break;
+    case 3: f(std::integral_constant<int, 3>()); break;
+    default: f(std::integral_constant<int, 4>()); break;
+  }
+}
+
 static bool use_direct(const ConvGeometry& g) {
   return g.groups == 1 && g.stride == 1 && g.dilation == 1 && g.KH == 3 && g.KW == 3 &&
          g.pad <= 2 && g.OW >= 32 && g.OC <= 16;
@@ -381,9 +409,7 @@ static void direct_correlate(float* out, int64_t ops, int64_t rows, int64_t OW, 
 static void direct_planes(float* out, int64_t N, int64_t NO, int64_t OH, int64_t OW,
                           const float* src, int64_t NI, int64_t H, int64_t W, int64_t pad_top,
                           int64_t pad_left, const float* wr) {
-  int64_t tile_rows = std::max<int64_t>(1, std::min(OH, kForwardTileColumns / OW));
-  if (N * ((OH + tile_rows - 1) / tile_rows) < kMinForwardUnits)
-    tile_rows = std::max<int64_t>(1, OH * N / kMinForwardUnits);
+  const int64_t tile_rows = forward_tile_rows(OH, OW, N);
   const int64_t tiles = (OH + tile_rows - 1) / tile_rows, Wp = OW + 2;
   parallel_for(N * tiles, 1, [&](int64_t begin, int64_t end) {
     Scratch window(NI * (tile_rows + 2) * Wp);
@@ -393,12 +419,9 @@ static void direct_planes(float* out, int64_t N, int64_t NO, int64_t OH, int64_t
       for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
         float* o = out + (n * NO + o0) * OH * OW + r0 * OW;
         const float* w = wr + o0 * NI * 9;
-        switch (std::min(kDirectBlock, NO - o0)) {
-          case 1: direct_correlate<1>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
-          case 2: direct_correlate<2>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
-          case 3: direct_correlate<3>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
-          default: direct_correlate<4>(o, OH * OW, rows, OW, window.data, NI, Wp, w); break;
-        }
+        with_block(std::min(kDirectBlock, NO - o0), [&](auto OB) {
+          direct_correlate<OB>(o, OH * OW, rows, OW, window.data, NI, Wp, w);
+        });
       }
     }
   });
@@ -480,21 +503,13 @@ static void conv2d_backward_direct(float* dx, float* dweight, const float* dout,
       for (int64_t o0 = 0; o0 < g.OC; o0 += kDirectBlock) {
         float* d = dw + o0 * g.C * 9;
         const float* go = dout + (n * g.OC + o0) * OHW;
-        switch (std::min(kDirectBlock, g.OC - o0)) {
-          case 1: direct_weight_gradient<1>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
-          case 2: direct_weight_gradient<2>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
-          case 3: direct_weight_gradient<3>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
-          default: direct_weight_gradient<4>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C); break;
-        }
+        with_block(std::min(kDirectBlock, g.OC - o0), [&](auto OB) {
+          direct_weight_gradient<OB>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C);
+        });
       }
     }
   });
-  parallel_for(wsize, 4096, [&](int64_t begin, int64_t end) {
-    for (int64_t c = 0; c < chunks; ++c) {
-      const float* p = partial.data + c * wsize;
-      for (int64_t i = begin; i < end; ++i) dweight[i] += p[i];
-    }
-  });
+  add_partials(dweight, partial.data, chunks, wsize);
 }
 
 void conv2d_forward(float* out, const float* x, const float* weight, const float* bias,
@@ -568,12 +583,7 @@ static void conv2d_backward_gemm(float* dx, float* dweight, const float* dout, c
       }
   });
   if (!dweight) return;
-  parallel_for(wsize, 4096, [&](int64_t begin, int64_t end) {
-    for (int64_t c = 0; c < chunks; ++c) {
-      const float* p = partial.data + c * wsize;
-      for (int64_t i = begin; i < end; ++i) dweight[i] += p[i];
-    }
-  });
+  add_partials(dweight, partial.data, chunks, wsize);
 }
 
 // dw (KH,KW) += sum_oh,ow dout[oh,ow] * xp[oh*s + kh*d, ow*s + kw*d] for one plane. With

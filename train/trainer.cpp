@@ -47,7 +47,6 @@ float learning_rate(const TrainConfig& cfg, float base, int64_t t, int64_t lengt
   return base * warm * float(0.5 * (1.0 + std::cos(M_PI * progress)));
 }
 
-
 void check_finite(float value, const char* term, int64_t step) {
   if (std::isfinite(value)) return;
   throw Error("step " + std::to_string(step) + ": loss term '" + term + "' is not finite (" +
