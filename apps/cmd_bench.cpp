@@ -45,14 +45,15 @@ namespace ulr::cli {
 namespace {
 
 const char* kUsage =
-    "usage: ulrseg bench [--threads N] [--json] [--quick] [--reps R]\n\n"
+    "usage: ulrseg bench [--threads N] [--json] [--quick] [--reps R] [--only PART]\n\n"
     "Measures this machine's sgemm peak, the engine's kernels at the default model's layer\n"
     "shapes (batch 32 and 1), the full joint training step (batch 16 and 32), inference latency\n"
     "(batch 1) and throughput (batch 32), and peak resident memory.\n\n"
     "  --threads N   threads (default: all cores)\n"
     "  --json        one JSON object instead of tables\n"
     "  --quick       batch 4 instead of 32 (2 instead of 16), few repetitions: a smoke test\n"
-    "  --reps R      timed repetitions per micro figure (default 5)\n";
+    "  --reps R      timed repetitions per micro figure (default 5)\n"
+    "  --only PART   kernels, infer or train: the sgemm peak and that part only\n";
 
 using Clock = std::chrono::steady_clock;
 
@@ -369,6 +370,10 @@ int cmd_bench(int argc, char** argv) {
   Timing timing;
   timing.reps = int(args.integer("--reps", quick ? 1 : 5, 1, 1000));
   if (quick) timing.min_seconds = 0;
+  const std::string only = args.str("--only", "");
+  if (!only.empty() && only != "kernels" && only != "infer" && only != "train")
+    throw UsageError("--only: expected kernels, infer or train, got '" + only + "'");
+  auto part = [&](const char* name) { return only.empty() || only == name; };
   apply_threads(args);
   args.finish();
   if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
@@ -389,9 +394,9 @@ int cmd_bench(int argc, char** argv) {
   double g512 = gemm_gflops(512, timing), g1024 = gemm_gflops(1024, timing);
   const double peak = std::max(g512, g1024);
 
-  say("kernels at the model's layer shapes");
+  if (part("kernels")) say("kernels at the model's layer shapes");
   std::map<int64_t, std::vector<Rate>> micro;  // batch -> rates
-  {
+  if (part("kernels")) {
     Rng rng(1);
     ULRNet net(Method::Joint, m, 1);
     Trace trace;
@@ -420,27 +425,33 @@ int cmd_bench(int argc, char** argv) {
   const StepCost cost = step_cost(m);
   const double infer_gflop = cost.gs_fwd * 1e-9, train_gflop = cost.train() * 1e-9;
 
-  say("inference");
+  if (part("infer")) say("inference");
   InferFigures inf;
-  {
+  if (part("infer")) {
     ULRNet net(Method::Joint, m, 1);
     inf = bench_infer(net, frames, big, batches);
   }
-  say("training step");
-  TrainFigures t16 = bench_train(cfg, small_train, train_steps);
-  TrainFigures t32 = bench_train(cfg, big, train_steps);
+  if (part("train")) say("training step");
+  TrainFigures t16, t32;
+  if (part("train")) {
+    t16 = bench_train(cfg, small_train, train_steps);
+    t32 = bench_train(cfg, big, train_steps);
+  }
 
   if (json) {
     Json j = Json::object();
     j.set("engine", std::string("ulrseg ") + version()).set("threads", threads);
     j.set("gemm_512_gflops", g512).set("gemm_1024_gflops", g1024).set("gemm_peak_gflops", peak);
-    j.set("train_batch", big).set("train_samples_per_s", t32.samples_per_s);
-    j.set("train_samples_per_s_b16", t16.samples_per_s).set("train_gflop_per_sample", train_gflop);
-    j.set("infer_b1_ms_median", inf.b1_median_ms).set("infer_b1_ms_p99", inf.b1_p99_ms);
-    j.set("infer_batch", big).set("infer_batch_frames_per_s", inf.batch_frames_per_s);
-    j.set("infer_gflop_per_frame", infer_gflop);
-    j.set("train_peak_rss_mib", t32.peak_rss_mib).set("train_b16_peak_rss_mib", t16.peak_rss_mib);
-    j.set("infer_peak_rss_mib", inf.peak_rss_mib);
+    if (part("train")) {
+      j.set("train_batch", big).set("train_samples_per_s", t32.samples_per_s);
+      j.set("train_samples_per_s_b16", t16.samples_per_s).set("train_gflop_per_sample", train_gflop);
+      j.set("train_peak_rss_mib", t32.peak_rss_mib).set("train_b16_peak_rss_mib", t16.peak_rss_mib);
+    }
+    if (part("infer")) {
+      j.set("infer_b1_ms_median", inf.b1_median_ms).set("infer_b1_ms_p99", inf.b1_p99_ms);
+      j.set("infer_batch", big).set("infer_batch_frames_per_s", inf.batch_frames_per_s);
+      j.set("infer_gflop_per_frame", infer_gflop).set("infer_peak_rss_mib", inf.peak_rss_mib);
+    }
     Json kernels = Json::array();
     for (auto& [N, rates] : micro)
       for (const Rate& r : rates) {
@@ -449,7 +460,7 @@ int cmd_bench(int argc, char** argv) {
         k.set(r.bytes ? "gb_per_s" : "gflops", r.per_s());
         kernels.push(k);
       }
-    j.set("kernels", kernels);
+    if (part("kernels")) j.set("kernels", kernels);
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
@@ -457,24 +468,31 @@ int cmd_bench(int argc, char** argv) {
   std::printf("ulrseg %s bench: %d threads%s\n\n", version(), threads, quick ? " (quick: rough figures)" : "");
   std::printf("sgemm (Eigen, column blocks across threads): n=512 %.1f GFLOP/s, n=1024 %.1f GFLOP/s; "
               "peak %.1f\n\n", g512, g1024, peak);
-  print_rates(quick ? "kernels, batch 4" : "kernels, batch 32", micro[big], peak);
-  print_rates("kernels, batch 1", micro[1], peak);
+  if (part("kernels")) {
+    print_rates(quick ? "kernels, batch 4" : "kernels, batch 32", micro[big], peak);
+    print_rates("kernels, batch 1", micro[1], peak);
+  }
   auto share = [&](double gflops) { return 100 * gflops / peak; };
-  std::printf("end to end (default model %dx%d -> %dx%d)\n", m.in_h, m.in_w, m.out_h(), m.out_w());
-  std::printf("  training step (joint: G+S, AFE, SAD, optimizers): %.2f GFLOP/sample\n", train_gflop);
-  std::printf("    batch %2lld: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
-              (long long)small_train, t16.samples_per_s, t16.samples_per_s * train_gflop, share(t16.samples_per_s * train_gflop),
-              t16.peak_rss_mib);
-  std::printf("    batch %2lld: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
-              (long long)big, t32.samples_per_s, t32.samples_per_s * train_gflop, share(t32.samples_per_s * train_gflop),
-              t32.peak_rss_mib);
-  std::printf("  inference (G+S forward + argmax): %.3f GFLOP/frame, peak RSS %.0f MiB\n", infer_gflop,
-              inf.peak_rss_mib);
-  std::printf("    batch 1:  median %.2f ms, p99 %.2f ms over %d frames  %6.1f GFLOP/s  %3.0f%% of peak\n",
-              inf.b1_median_ms, inf.b1_p99_ms, frames, infer_gflop / (inf.b1_median_ms * 1e-3),
-              share(infer_gflop / (inf.b1_median_ms * 1e-3)));
-  std::printf("    batch %2lld: %7.1f frames/s  %6.1f GFLOP/s  %3.0f%% of peak\n", (long long)big,
-              inf.batch_frames_per_s, inf.batch_frames_per_s * infer_gflop, share(inf.batch_frames_per_s * infer_gflop));
+  if (part("train") || part("infer"))
+    std::printf("end to end (default model %dx%d -> %dx%d)\n", m.in_h, m.in_w, m.out_h(), m.out_w());
+  if (part("train")) {
+    std::printf("  training step (joint: G+S, AFE, SAD, optimizers): %.2f GFLOP/sample\n", train_gflop);
+    std::printf("    batch %2lld: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
+                (long long)small_train, t16.samples_per_s, t16.samples_per_s * train_gflop, share(t16.samples_per_s * train_gflop),
+                t16.peak_rss_mib);
+    std::printf("    batch %2lld: %7.1f samples/s  %6.1f GFLOP/s  %3.0f%% of peak  peak RSS %.0f MiB\n",
+                (long long)big, t32.samples_per_s, t32.samples_per_s * train_gflop, share(t32.samples_per_s * train_gflop),
+                t32.peak_rss_mib);
+  }
+  if (part("infer")) {
+    std::printf("  inference (G+S forward + argmax): %.3f GFLOP/frame, peak RSS %.0f MiB\n", infer_gflop,
+                inf.peak_rss_mib);
+    std::printf("    batch 1:  median %.2f ms, p99 %.2f ms over %d frames  %6.1f GFLOP/s  %3.0f%% of peak\n",
+                inf.b1_median_ms, inf.b1_p99_ms, frames, infer_gflop / (inf.b1_median_ms * 1e-3),
+                share(infer_gflop / (inf.b1_median_ms * 1e-3)));
+    std::printf("    batch %2lld: %7.1f frames/s  %6.1f GFLOP/s  %3.0f%% of peak\n", (long long)big,
+                inf.batch_frames_per_s, inf.batch_frames_per_s * infer_gflop, share(inf.batch_frames_per_s * infer_gflop));
+  }
   return 0;
 }
 

@@ -5,8 +5,9 @@
 //     x cols (Cg*KH*KW, OH*OW). 1x1 / stride 1 / pad 0 skips im2col: x itself is the column matrix.
 //   - depthwise (groups == C > 1, one input channel per group): a direct xsimd kernel, since
 //     its GEMM would be a matrix-vector product per channel.
-//   - direct (3x3, stride 1, at most 16 output channels, maps at least 32 wide): an xsimd
-//     kernel over zero-padded input rows, since each im2col column would feed few multiply-adds.
+//   - direct (3x3, stride 1): an xsimd kernel over zero-padded input rows for the forward and
+//     the input gradient, with no im2col and no GEMM packing; the weight gradient too when
+//     there are at most 16 output channels on maps at least 32 wide (else it runs the GEMM).
 // Threads: work is split into units fixed by the shapes alone (a sample's group tile of output
 // rows for the forward, smaller tiles for a batch of one; chunks of the batch for the backward);
 // every GEMM inside a unit is single-threaded. The weight gradient is summed per chunk into its
@@ -302,19 +303,23 @@ static void conv2d_forward_depthwise(float* out, const float* x, const float* we
   });
 }
 
-// ---- direct kernels (3x3, stride 1, few output channels, wide maps) -------------------------
+// ---- direct kernels (3x3, stride 1) ---------------------------------------------------------
 //
-// A 64x64 layer with few output channels (G's 16->3 output, S's 3->16 stem and 16->16 fuse)
-// gives im2col + GEMM a product with a tiny dimension: each im2col column, written and packed
-// once, feeds only OC multiply-adds, so the GEMM runs at a fraction of its peak. These kernels
-// read a zero-padded copy of the input rows instead and keep a block of up to kDirectBlock
-// output channels x two SIMD vectors of one output row in registers: each input load feeds
-// that many multiply-adds. The forward and the input gradient (a correlation of the padded
-// output gradient with the flipped, transposed kernel) share one kernel; the weight gradient
-// keeps a block's 3x3 taps in registers over a whole plane. Each output sums its terms in a
-// fixed order (input channel, kh, kw), so tiling and thread count leave results unchanged.
+// im2col writes nine copies of the input and Eigen packs them again before its micro-kernel
+// reads them; at these sizes that traffic, not the multiply-adds, bounds the GEMM path. These
+// kernels read a zero-padded copy of the input rows (a window) and keep a block of up to
+// kDirectBlock output channels x two SIMD vectors of output pixels in registers: each input
+// load feeds that many multiply-adds. With more outputs than one block, the inputs under each
+// pair of vectors are first packed into a strip (9 x input channels rows, aligned) that every
+// block then reads. The forward and the input gradient (a correlation of the padded output
+// gradient with the flipped, transposed kernel) share these kernels. The weight gradient keeps
+// a block's 3x3 taps in registers over a whole plane; it beats the GEMM only with few output
+// channels on wide maps (G's 16->3 output, S's 3->16 stem and 16->16 fuse). Each output sums
+// its terms in a fixed order (input channel, kh, kw), so tiling and thread count leave results
+// unchanged.
 
-constexpr int64_t kDirectBlock = 4;  // output channels per register block
+constexpr int64_t kDirectBlock = 6;      // output channels per register block (correlation)
+constexpr int64_t kDirectGradBlock = 4;  // output channels per register block (weight gradient)
 
 // f(std::integral_constant<int, OB>) for a block of ob = 1..kDirectBlock output channels.
 template <class F>
@@ -323,13 +328,20 @@ static void with_block(int64_t ob, F&& f) {
     case 1: f(std::integral_constant<int, 1>()); break;
     case 2: f(std::integral_constant<int, 2>()); break;
     case 3: f(std::integral_constant<int, 3>()); break;
-    default: f(std::integral_constant<int, 4>()); break;
+    case 4: f(std::integral_constant<int, 4>()); break;
+    case 5: f(std::integral_constant<int, 5>()); break;
+    default: f(std::integral_constant<int, 6>()); break;
   }
 }
 
+// The forward and the input gradient of every 3x3 stride-1 convolution run direct; the weight
+// gradient only with few output channels on wide maps (with more, the GEMM's sums over whole
+// planes are faster than the direct kernel's registers of taps).
 static bool use_direct(const ConvGeometry& g) {
-  return g.groups == 1 && g.stride == 1 && g.dilation == 1 && g.KH == 3 && g.KW == 3 &&
-         g.pad <= 2 && g.OW >= 32 && g.OC <= 16;
+  return g.groups == 1 && g.stride == 1 && g.dilation == 1 && g.KH == 3 && g.KW == 3 && g.pad <= 2;
+}
+static bool use_direct_weight_gradient(const ConvGeometry& g) {
+  return use_direct(g) && g.OW >= 32 && g.OC <= 16;
 }
 
 // wr <- the kernel as the direct correlation reads it: outputs in blocks of kDirectBlock (the
@@ -363,43 +375,96 @@ static void pad_rows(float* dst, const float* src, int64_t NI, int64_t H, int64_
     }
 }
 
-// out[j] (rows x OW, plane stride ops) += sum_i,kh,kw in[i][r + kh][ow + kw] * w[i][kh][kw][j]
-// for j < OB; in (NI, rows + 2, Wp).
-template <int OB>
-static void direct_correlate(float* out, int64_t ops, int64_t rows, int64_t OW, const float* in,
-                             int64_t NI, int64_t Wp, const float* w) {
-  constexpr int VB = 2;  // SIMD vectors of one output row per block
-  const int64_t ips = (rows + 2) * Wp;
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t ow = 0;
-    for (; ow + VB * kSimd <= OW; ow += VB * kSimd) {
-      fbatch acc[OB][VB];
-      for (int j = 0; j < OB; ++j)
-        for (int v = 0; v < VB; ++v) acc[j][v] = fbatch::load_unaligned(out + j * ops + r * OW + ow + v * kSimd);
-      for (int64_t i = 0; i < NI; ++i) {
-        const float* p = in + i * ips + r * Wp + ow;
-        const float* wi = w + i * 9 * OB;
-        for (int kh = 0; kh < 3; ++kh)
-          for (int kw = 0; kw < 3; ++kw) {
-            fbatch x[VB];
-            for (int v = 0; v < VB; ++v) x[v] = fbatch::load_unaligned(p + kh * Wp + kw + v * kSimd);
-            for (int j = 0; j < OB; ++j) {
-              const fbatch wv(wi[(kh * 3 + kw) * OB + j]);
-              for (int v = 0; v < VB; ++v) acc[j][v] = xsimd::fma(x[v], wv, acc[j][v]);
-            }
-          }
+// strip (NI*9, VB*kSimd) <- the window's inputs under VB SIMD vectors of output pixels, vector
+// v reading the window from offset io[v]; row k = i*9 + kh*3 + kw. Packed once, the strip feeds
+// every block of output channels from aligned loads.
+template <int VB>
+static void pack_strip(float* strip, const float* in, const int64_t* io, int64_t NI, int64_t ips,
+                       int64_t Wp) {
+  for (int64_t i = 0; i < NI; ++i) {
+    const float* p = in + i * ips;
+    for (int kh = 0; kh < 3; ++kh)
+      for (int kw = 0; kw < 3; ++kw, strip += VB * kSimd)
+        for (int v = 0; v < VB; ++v)
+          fbatch::load_unaligned(p + io[v] + kh * Wp + kw).store_aligned(strip + v * kSimd);
+  }
+}
+
+// One register block: out[j][oo[v] + lane] += sum_i,kh,kw in[i][kh][kw][v][lane] * w[i][kh][kw][j]
+// for OB output channels (plane stride ops) x VB vectors, in the order (i, kh, kw). Packed
+// reads the inputs from a strip (pack_strip); otherwise straight from the window (NI planes of
+// stride ips, rows Wp), vector v at offset io[v].
+template <int OB, int VB, bool Packed>
+static inline void correlate_block(float* out, int64_t ops, const int64_t* oo, const float* in,
+                                   const int64_t* io, int64_t NI, int64_t ips, int64_t Wp,
+                                   const float* w) {
+  fbatch acc[OB][VB];
+  for (int j = 0; j < OB; ++j)
+    for (int v = 0; v < VB; ++v) acc[j][v] = fbatch::load_unaligned(out + j * ops + oo[v]);
+  for (int64_t i = 0; i < NI; ++i)
+    for (int kh = 0; kh < 3; ++kh)
+      for (int kw = 0; kw < 3; ++kw, w += OB) {
+        fbatch x[VB];
+        for (int v = 0; v < VB; ++v) {
+          if constexpr (Packed)
+            x[v] = fbatch::load_aligned(in + ((i * 9 + kh * 3 + kw) * VB + v) * kSimd);
+          else
+            x[v] = fbatch::load_unaligned(in + i * ips + io[v] + kh * Wp + kw);
+        }
+        for (int j = 0; j < OB; ++j) {
+          const fbatch wv(w[j]);
+          for (int v = 0; v < VB; ++v) acc[j][v] = xsimd::fma(x[v], wv, acc[j][v]);
+        }
       }
-      for (int j = 0; j < OB; ++j)
-        for (int v = 0; v < VB; ++v) acc[j][v].store_unaligned(out + j * ops + r * OW + ow + v * kSimd);
+  for (int j = 0; j < OB; ++j)
+    for (int v = 0; v < VB; ++v) acc[j][v].store_unaligned(out + j * ops + oo[v]);
+}
+
+// out (NO planes of stride ops, rows x OW) += sum_i,kh,kw in[i][r + kh][ow + kw] * w[i][kh][kw][o];
+// in (NI, rows + 2, Wp), w packed by pack_direct_weights. The SIMD vectors of every output row
+// (OW / kSimd of them) are taken two at a time in row-major order, so a pair may span two rows
+// of a narrow map (8 wide). With more than one block of output channels each pair's strip is
+// packed once and read by every block; one block reads the window itself. Columns past a row's
+// last whole vector run scalar.
+static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, int64_t OW,
+                             const float* in, int64_t NI, int64_t Wp, const float* wr, float* strip) {
+  constexpr int VB = 2;
+  const int64_t ips = (rows + 2) * Wp, per_row = OW / kSimd, vectors = rows * per_row, K = NI * 9;
+  int64_t oo[VB], io[VB];
+  auto run = [&](auto vb) {
+    constexpr int V = decltype(vb)::value;
+    if (NO > kDirectBlock) pack_strip<V>(strip, in, io, NI, ips, Wp);
+    for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock)
+      with_block(std::min(kDirectBlock, NO - o0), [&](auto OB) {
+        if (NO > kDirectBlock)
+          correlate_block<OB, V, true>(out + o0 * ops, ops, oo, strip, io, NI, ips, Wp, wr + o0 * K);
+        else
+          correlate_block<OB, V, false>(out + o0 * ops, ops, oo, in, io, NI, ips, Wp, wr + o0 * K);
+      });
+  };
+  for (int64_t b = 0; b < vectors; b += VB) {
+    const int nv = int(std::min<int64_t>(VB, vectors - b));
+    for (int v = 0; v < nv; ++v) {
+      const int64_t r = (b + v) / per_row, ow = ((b + v) % per_row) * kSimd;
+      oo[v] = r * OW + ow, io[v] = r * Wp + ow;
     }
-    for (; ow < OW; ++ow)
-      for (int j = 0; j < OB; ++j) {
-        float acc = out[j * ops + r * OW + ow];
-        for (int64_t i = 0; i < NI; ++i)
-          for (int k = 0; k < 9; ++k)
-            acc = std::fma(in[i * ips + (r + k / 3) * Wp + ow + k % 3], w[(i * 9 + k) * OB + j], acc);
-        out[j * ops + r * OW + ow] = acc;
-      }
+    if (nv == VB)
+      run(std::integral_constant<int, VB>());
+    else
+      run(std::integral_constant<int, 1>());
+  }
+  for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
+    const int64_t ob = std::min(kDirectBlock, NO - o0);
+    const float* w = wr + o0 * K;
+    for (int64_t j = 0; j < ob; ++j)
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t ow = per_row * kSimd; ow < OW; ++ow) {
+          float acc = out[(o0 + j) * ops + r * OW + ow];
+          for (int64_t i = 0; i < NI; ++i)
+            for (int k = 0; k < 9; ++k)
+              acc = std::fma(in[i * ips + (r + k / 3) * Wp + ow + k % 3], w[(i * 9 + k) * ob + j], acc);
+          out[(o0 + j) * ops + r * OW + ow] = acc;
+        }
   }
 }
 
@@ -412,17 +477,12 @@ static void direct_planes(float* out, int64_t N, int64_t NO, int64_t OH, int64_t
   const int64_t tile_rows = forward_tile_rows(OH, OW, N);
   const int64_t tiles = (OH + tile_rows - 1) / tile_rows, Wp = OW + 2;
   parallel_for(N * tiles, 1, [&](int64_t begin, int64_t end) {
-    Scratch window(NI * (tile_rows + 2) * Wp);
+    Scratch window(NI * (tile_rows + 2) * Wp), strip(NI * 9 * 2 * kSimd);
     for (int64_t u = begin; u < end; ++u) {
       const int64_t n = u / tiles, r0 = (u % tiles) * tile_rows, rows = std::min(tile_rows, OH - r0);
       pad_rows(window.data, src + n * NI * H * W, NI, H, W, r0 - pad_top, rows + 2, pad_left, Wp);
-      for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
-        float* o = out + (n * NO + o0) * OH * OW + r0 * OW;
-        const float* w = wr + o0 * NI * 9;
-        with_block(std::min(kDirectBlock, NO - o0), [&](auto OB) {
-          direct_correlate<OB>(o, OH * OW, rows, OW, window.data, NI, Wp, w);
-        });
-      }
+      direct_correlate(out + n * NO * OH * OW + r0 * OW, OH * OW, NO, rows, OW, window.data, NI, Wp, wr,
+                       strip.data);
     }
   });
 }
@@ -500,10 +560,10 @@ static void conv2d_backward_direct(float* dx, float* dweight, const float* dout,
     Scratch xp(g.C * Hp * Wp);
     for (int64_t n = begin; n < end; ++n) {
       pad_rows(xp.data, x + n * g.C * g.HW(), g.C, g.H, g.W, -g.pad, Hp, g.pad, Wp);
-      for (int64_t o0 = 0; o0 < g.OC; o0 += kDirectBlock) {
+      for (int64_t o0 = 0; o0 < g.OC; o0 += kDirectGradBlock) {
         float* d = dw + o0 * g.C * 9;
         const float* go = dout + (n * g.OC + o0) * OHW;
-        with_block(std::min(kDirectBlock, g.OC - o0), [&](auto OB) {
+        with_block(std::min(kDirectGradBlock, g.OC - o0), [&](auto OB) {
           direct_weight_gradient<OB>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C);
         });
       }
@@ -697,12 +757,16 @@ void conv2d_backward(float* dx, float* dweight, float* dbias, const float* dout,
   ConvGeometry g = make_geometry(x_shape, weight_shape, opt);
   if (dbias) conv2d_backward_bias(dbias, dout, g);
   if (!dx && !dweight) return;
-  if (g.depthwise())
+  if (g.depthwise()) {
     conv2d_backward_depthwise(dx, dweight, dout, x, weight, g);
-  else if (use_direct(g))
+  } else if (use_direct_weight_gradient(g)) {
     conv2d_backward_direct(dx, dweight, dout, x, weight, g);
-  else
+  } else if (use_direct(g)) {
+    if (dx) conv2d_backward_direct(dx, nullptr, dout, x, weight, g);
+    if (dweight) conv2d_backward_gemm(nullptr, dweight, dout, x, weight, g);
+  } else {
     conv2d_backward_gemm(dx, dweight, dout, x, weight, g);
+  }
 }
 
 // ---- scalar reference ---------------------------------------------------------------------

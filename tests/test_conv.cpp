@@ -29,8 +29,9 @@ struct ConvCase {
 };
 
 // Covers every kernel path: general GEMM, pointwise (1x1) GEMM, depthwise (with and without a
-// channel multiplier), direct (3x3 with few outputs on wide maps), several forward tiles and
-// backward chunks, odd and non-square sizes.
+// channel multiplier), direct (3x3 stride 1: one block of outputs read from the window, several
+// through packed strips; its weight gradient direct with few outputs on wide maps, else GEMM),
+// several forward tiles and backward chunks, odd and non-square sizes.
 const ConvCase kCases[] = {
     {2, 3, 7, 9, 4, 3, 3, {1, 1, 1, 1}, true},     // plain 3x3
     {1, 4, 8, 8, 6, 3, 3, {2, 1, 1, 1}, true},     // stride 2, batch 1
@@ -52,6 +53,10 @@ const ConvCase kCases[] = {
     {1, 3, 6, 40, 9, 3, 3, {1, 0, 1, 1}, false},   // direct: blocks of 4, 4, 1; pad 0
     {3, 6, 5, 33, 6, 3, 3, {1, 2, 1, 1}, true},    // direct: pad 2, blocks of 4 and 2
     {1, 2, 20, 48, 16, 3, 3, {1, 1, 1, 1}, true},  // direct: batch 1, several row tiles
+    {2, 5, 7, 8, 13, 3, 3, {1, 1, 1, 1}, true},    // direct, packed strips (blocks 6, 6, 1):
+                                                   // 8 wide (pairs span rows), odd vector count
+    {1, 4, 6, 20, 8, 3, 3, {1, 0, 1, 1}, false},   // direct, packed: pad 0, 18 wide (tail of 2)
+    {2, 7, 9, 16, 20, 3, 3, {1, 2, 1, 1}, true},   // direct, packed: pad 2, 18 wide
 };
 
 Tensor make_input(const ConvCase& c, Rng& rng) { return test::random_tensor({c.N, c.C, c.H, c.W}, rng); }
@@ -149,6 +154,7 @@ TEST_CASE("conv2d is bit-identical for 1, 2 and 3 threads") {
       {5, 8, 9, 9, 8, 3, 3, {1, 2, 2, 2}, false},       // grouped, dilated
       {4, 16, 12, 64, 3, 3, 3, {1, 1, 1, 1}, true},     // direct, 3 outputs
       {1, 3, 64, 64, 16, 3, 3, {1, 1, 1, 1}, true},     // direct, batch 1, row tiles
+      {10, 24, 8, 8, 40, 3, 3, {1, 1, 1, 1}, true},     // direct packed, GEMM weight gradient
   };
   for (const ConvCase& c : cases) {
     Rng rng(15);
