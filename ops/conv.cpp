@@ -334,27 +334,41 @@ static void with_block(int64_t ob, F&& f) {
   }
 }
 
-// The forward and the input gradient of every 3x3 stride-1 convolution run direct; the weight
-// gradient only with few output channels on wide maps (with more, the GEMM's sums over whole
-// planes are faster than the direct kernel's registers of taps).
+// The forward of every 3x3 convolution at stride 1 or 2 runs direct, and the input gradient at
+// stride 1 (at stride 2 it is a transposed convolution: col2im); the weight gradient only with
+// few output channels on wide maps (with more, the GEMM's sums over whole planes are faster than
+// the direct kernel's registers of taps).
 static bool use_direct(const ConvGeometry& g) {
-  return g.groups == 1 && g.stride == 1 && g.dilation == 1 && g.KH == 3 && g.KW == 3 && g.pad <= 2;
+  return g.groups == 1 && (g.stride == 1 || g.stride == 2) && g.dilation == 1 && g.KH == 3 &&
+         g.KW == 3 && g.pad <= 2;
 }
+static bool use_direct_input_gradient(const ConvGeometry& g) { return use_direct(g) && g.stride == 1; }
 static bool use_direct_weight_gradient(const ConvGeometry& g) {
-  return use_direct(g) && g.OW >= 32 && g.OC <= 16;
+  return use_direct_input_gradient(g) && g.OW >= 32 && g.OC <= 16;
 }
 
-// wr <- the kernel as the direct correlation reads it: outputs in blocks of kDirectBlock (the
+// f(o0, ob) for the blocks of output channels [o0, o0 + ob) that split NO outputs into as few
+// blocks of at most kDirectBlock as possible, of sizes that differ by at most one (32 -> 6, 6,
+// 5, 5, 5, 5 rather than five 6s and a 2, whose registers would sit mostly idle).
+template <class F>
+static void for_each_block(int64_t NO, F&& f) {
+  const int64_t blocks = (NO + kDirectBlock - 1) / kDirectBlock;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t o0 = NO * b / blocks;
+    f(o0, NO * (b + 1) / blocks - o0);
+  }
+}
+
+// wr <- the kernel as the direct correlation reads it: outputs in for_each_block's blocks (the
 // last one shorter), per block [in][kh][kw][out in block]. tap(o, i, kh, kw) gives the weight.
 template <class Tap>
 static void pack_direct_weights(float* wr, int64_t NO, int64_t NI, Tap tap) {
-  for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
-    const int64_t ob = std::min(kDirectBlock, NO - o0);
+  for_each_block(NO, [&](int64_t o0, int64_t ob) {
     float* w = wr + o0 * NI * 9;
     for (int64_t i = 0; i < NI; ++i)
       for (int64_t k = 0; k < 9; ++k)
         for (int64_t j = 0; j < ob; ++j) w[(i * 9 + k) * ob + j] = tap(o0 + j, i, k / 3, k % 3);
-  }
+  });
 }
 
 // dst (NI, rows, Wp) <- rows [row0, row0 + rows) of src (NI, H, W), shifted right by left,
@@ -375,113 +389,150 @@ static void pad_rows(float* dst, const float* src, int64_t NI, int64_t H, int64_
     }
 }
 
+// The zero-padded input rows a tile of `out_rows` output rows reads, for stride s = 1 or 2. A
+// window row holds s phases of Wq floats: padded column col sits at (col % s) * Wq + col / s, so
+// that tap kw of the output vector at ow reads Wq-contiguous floats from phase kw % s at
+// ow + kw / s (stride 2 splits even and odd columns). tap[kh * 3 + kw] is that offset plus the
+// tap's row; output row r starts at window row r * s.
+struct Window {
+  int64_t s, Wq, row, rows, plane;
+  int64_t tap[9];
+  Window(int64_t out_rows, int64_t OW, int64_t stride)
+      : s(stride), Wq(OW - 1 + (2 + stride) / stride), row(stride * Wq),
+        rows((out_rows - 1) * stride + 3), plane(rows * row) {
+    for (int64_t kh = 0; kh < 3; ++kh)
+      for (int64_t kw = 0; kw < 3; ++kw) tap[kh * 3 + kw] = kh * row + (kw % s) * Wq + kw / s;
+  }
+  int64_t at(int64_t r, int64_t ow) const { return r * s * row + ow; }  // output pixel (r, ow)
+};
+
+// dst (NI, win.rows, win.row) <- rows [row0, row0 + win.rows) of src (NI, H, W) shifted right by
+// left, zeros where src has no row or column, in win's phase layout.
+static void fill_window(float* dst, const float* src, int64_t NI, int64_t H, int64_t W, int64_t row0,
+                        int64_t left, const Window& win) {
+  if (win.s == 1) return pad_rows(dst, src, NI, H, W, row0, win.rows, left, win.row);
+  // stride 2: even padded columns to phase 0, odd ones to phase 1
+  const int64_t w1 = std::min(W, win.row - left);  // input columns that land in the window
+  for (int64_t i = 0; i < NI; ++i)
+    for (int64_t r = 0; r < win.rows; ++r) {
+      float* d = dst + i * win.plane + r * win.row;
+      const int64_t h = row0 + r;
+      std::fill(d, d + win.row, 0.0f);
+      if (h < 0 || h >= H) continue;
+      const float* in = src + (i * H + h) * W;
+      for (int64_t w = 0; w < w1; ++w) {
+        const int64_t col = w + left;
+        d[(col & 1) * win.Wq + (col >> 1)] = in[w];
+      }
+    }
+}
+
 // strip (NI*9, VB*kSimd) <- the window's inputs under VB SIMD vectors of output pixels, vector
 // v reading the window from offset io[v]; row k = i*9 + kh*3 + kw. Packed once, the strip feeds
 // every block of output channels from aligned loads.
 template <int VB>
-static void pack_strip(float* strip, const float* in, const int64_t* io, int64_t NI, int64_t ips,
-                       int64_t Wp) {
+static void pack_strip(float* strip, const float* in, const int64_t* io, int64_t NI, const Window& win) {
   for (int64_t i = 0; i < NI; ++i) {
-    const float* p = in + i * ips;
-    for (int kh = 0; kh < 3; ++kh)
-      for (int kw = 0; kw < 3; ++kw, strip += VB * kSimd)
-        for (int v = 0; v < VB; ++v)
-          fbatch::load_unaligned(p + io[v] + kh * Wp + kw).store_aligned(strip + v * kSimd);
+    const float* p = in + i * win.plane;
+    for (int t = 0; t < 9; ++t, strip += VB * kSimd)
+      for (int v = 0; v < VB; ++v) fbatch::load_unaligned(p + io[v] + win.tap[t]).store_aligned(strip + v * kSimd);
   }
 }
 
 // One register block: out[j][oo[v] + lane] += sum_i,kh,kw in[i][kh][kw][v][lane] * w[i][kh][kw][j]
 // for OB output channels (plane stride ops) x VB vectors, in the order (i, kh, kw). Packed
-// reads the inputs from a strip (pack_strip); otherwise straight from the window (NI planes of
-// stride ips, rows Wp), vector v at offset io[v].
+// reads the inputs from a strip (pack_strip); otherwise straight from the window, vector v at
+// offset io[v].
 template <int OB, int VB, bool Packed>
 static inline void correlate_block(float* out, int64_t ops, const int64_t* oo, const float* in,
-                                   const int64_t* io, int64_t NI, int64_t ips, int64_t Wp,
-                                   const float* w) {
+                                   const int64_t* io, int64_t NI, const Window& win, const float* w) {
   fbatch acc[OB][VB];
   for (int j = 0; j < OB; ++j)
     for (int v = 0; v < VB; ++v) acc[j][v] = fbatch::load_unaligned(out + j * ops + oo[v]);
   for (int64_t i = 0; i < NI; ++i)
-    for (int kh = 0; kh < 3; ++kh)
-      for (int kw = 0; kw < 3; ++kw, w += OB) {
-        fbatch x[VB];
-        for (int v = 0; v < VB; ++v) {
-          if constexpr (Packed)
-            x[v] = fbatch::load_aligned(in + ((i * 9 + kh * 3 + kw) * VB + v) * kSimd);
-          else
-            x[v] = fbatch::load_unaligned(in + i * ips + io[v] + kh * Wp + kw);
-        }
-        for (int j = 0; j < OB; ++j) {
-          const fbatch wv(w[j]);
-          for (int v = 0; v < VB; ++v) acc[j][v] = xsimd::fma(x[v], wv, acc[j][v]);
-        }
+    for (int t = 0; t < 9; ++t, w += OB) {
+      fbatch x[VB];
+      for (int v = 0; v < VB; ++v) {
+        if constexpr (Packed)
+          x[v] = fbatch::load_aligned(in + ((i * 9 + t) * VB + v) * kSimd);
+        else
+          x[v] = fbatch::load_unaligned(in + i * win.plane + io[v] + win.tap[t]);
       }
+      for (int j = 0; j < OB; ++j) {
+        const fbatch wv(w[j]);
+        for (int v = 0; v < VB; ++v) acc[j][v] = xsimd::fma(x[v], wv, acc[j][v]);
+      }
+    }
   for (int j = 0; j < OB; ++j)
     for (int v = 0; v < VB; ++v) acc[j][v].store_unaligned(out + j * ops + oo[v]);
 }
 
-// out (NO planes of stride ops, rows x OW) += sum_i,kh,kw in[i][r + kh][ow + kw] * w[i][kh][kw][o];
-// in (NI, rows + 2, Wp), w packed by pack_direct_weights. The SIMD vectors of every output row
-// (OW / kSimd of them) are taken two at a time in row-major order, so a pair may span two rows
-// of a narrow map (8 wide). With more than one block of output channels each pair's strip is
-// packed once and read by every block; one block reads the window itself. Columns past a row's
-// last whole vector run scalar.
+// out (NO planes of stride ops, rows x OW) += sum_i,kh,kw in[i][r * s + kh][ow * s + kw] *
+// w[i][kh][kw][o]; in (NI, win) from fill_window, w packed by pack_direct_weights. The SIMD
+// vectors of every output row (OW / kSimd of them) are taken two at a time in row-major order,
+// so a pair may span two rows of a narrow map (8 wide). With more outputs than one block each
+// pair's strip is packed once and read by every block; one block reads the window itself.
+// Columns past a row's last whole vector run scalar.
 static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, int64_t OW,
-                             const float* in, int64_t NI, int64_t Wp, const float* wr, float* strip) {
+                             const float* in, int64_t NI, const Window& win, const float* wr,
+                             float* strip) {
   constexpr int VB = 2;
-  const int64_t ips = (rows + 2) * Wp, per_row = OW / kSimd, vectors = rows * per_row, K = NI * 9;
+  const int64_t per_row = OW / kSimd, vectors = rows * per_row, K = NI * 9;
+  const bool packed = NO > kDirectBlock;
   int64_t oo[VB], io[VB];
   auto run = [&](auto vb) {
     constexpr int V = decltype(vb)::value;
-    if (NO > kDirectBlock) pack_strip<V>(strip, in, io, NI, ips, Wp);
-    for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock)
-      with_block(std::min(kDirectBlock, NO - o0), [&](auto OB) {
-        if (NO > kDirectBlock)
-          correlate_block<OB, V, true>(out + o0 * ops, ops, oo, strip, io, NI, ips, Wp, wr + o0 * K);
+    if (packed) pack_strip<V>(strip, in, io, NI, win);
+    for_each_block(NO, [&](int64_t o0, int64_t ob) {
+      with_block(ob, [&](auto OB) {
+        if (packed)
+          correlate_block<OB, V, true>(out + o0 * ops, ops, oo, strip, io, NI, win, wr + o0 * K);
         else
-          correlate_block<OB, V, false>(out + o0 * ops, ops, oo, in, io, NI, ips, Wp, wr + o0 * K);
+          correlate_block<OB, V, false>(out + o0 * ops, ops, oo, in, io, NI, win, wr + o0 * K);
       });
+    });
   };
   for (int64_t b = 0; b < vectors; b += VB) {
     const int nv = int(std::min<int64_t>(VB, vectors - b));
     for (int v = 0; v < nv; ++v) {
       const int64_t r = (b + v) / per_row, ow = ((b + v) % per_row) * kSimd;
-      oo[v] = r * OW + ow, io[v] = r * Wp + ow;
+      oo[v] = r * OW + ow, io[v] = win.at(r, ow);
     }
     if (nv == VB)
       run(std::integral_constant<int, VB>());
     else
       run(std::integral_constant<int, 1>());
   }
-  for (int64_t o0 = 0; o0 < NO; o0 += kDirectBlock) {
-    const int64_t ob = std::min(kDirectBlock, NO - o0);
+  for_each_block(NO, [&](int64_t o0, int64_t ob) {
     const float* w = wr + o0 * K;
     for (int64_t j = 0; j < ob; ++j)
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t ow = per_row * kSimd; ow < OW; ++ow) {
           float acc = out[(o0 + j) * ops + r * OW + ow];
           for (int64_t i = 0; i < NI; ++i)
-            for (int k = 0; k < 9; ++k)
-              acc = std::fma(in[i * ips + (r + k / 3) * Wp + ow + k % 3], w[(i * 9 + k) * ob + j], acc);
+            for (int t = 0; t < 9; ++t)
+              acc = std::fma(in[i * win.plane + win.at(r, ow) + win.tap[t]], w[(i * 9 + t) * ob + j], acc);
           out[(o0 + j) * ops + r * OW + ow] = acc;
         }
-  }
+  });
 }
 
-// out (N, NO, OH, OW) += the correlation of src (N, NI, H, W), padded by pad_top / pad_left
-// (rows and columns outside src read zero), with the packed kernel wr. One unit = a sample's
-// tile of output rows, tiled as the GEMM forward tiles.
+// out (N, NO, OH, OW) += the correlation, at stride s, of src (N, NI, H, W) padded by pad_top /
+// pad_left (rows and columns outside src read zero) with the packed kernel wr. One unit = a
+// sample's tile of output rows, tiled as the GEMM forward tiles.
 static void direct_planes(float* out, int64_t N, int64_t NO, int64_t OH, int64_t OW,
-                          const float* src, int64_t NI, int64_t H, int64_t W, int64_t pad_top,
-                          int64_t pad_left, const float* wr) {
+                          const float* src, int64_t NI, int64_t H, int64_t W, int64_t s,
+                          int64_t pad_top, int64_t pad_left, const float* wr) {
   const int64_t tile_rows = forward_tile_rows(OH, OW, N);
-  const int64_t tiles = (OH + tile_rows - 1) / tile_rows, Wp = OW + 2;
+  const int64_t tiles = (OH + tile_rows - 1) / tile_rows;
   parallel_for(N * tiles, 1, [&](int64_t begin, int64_t end) {
-    Scratch window(NI * (tile_rows + 2) * Wp), strip(NI * 9 * 2 * kSimd);
+    const Window full(tile_rows, OW, s);
+    Scratch window(NI * full.plane), strip(NI * 9 * 2 * kSimd);
     for (int64_t u = begin; u < end; ++u) {
       const int64_t n = u / tiles, r0 = (u % tiles) * tile_rows, rows = std::min(tile_rows, OH - r0);
-      pad_rows(window.data, src + n * NI * H * W, NI, H, W, r0 - pad_top, rows + 2, pad_left, Wp);
-      direct_correlate(out + n * NO * OH * OW + r0 * OW, OH * OW, NO, rows, OW, window.data, NI, Wp, wr,
+      const Window win(rows, OW, s);
+      fill_window(window.data, src + n * NI * H * W, NI, H, W, r0 * s - pad_top, pad_left, win);
+      direct_correlate(out + n * NO * OH * OW + r0 * OW, OH * OW, NO, rows, OW, window.data, NI, win, wr,
                        strip.data);
     }
   });
@@ -497,7 +548,7 @@ static void conv2d_forward_direct(float* out, const float* x, const float* weigh
     for (int64_t p = begin; p < end; ++p)
       std::fill(out + p * g.OHW(), out + (p + 1) * g.OHW(), bias ? bias[p % g.OC] : 0.0f);
   });
-  direct_planes(out, g.N, g.OC, g.OH, g.OW, x, g.C, g.H, g.W, g.pad, g.pad, wr.data);
+  direct_planes(out, g.N, g.OC, g.OH, g.OW, x, g.C, g.H, g.W, g.stride, g.pad, g.pad, wr.data);
 }
 
 // dw[j] (C, 3, 3) += sum over the plane of dout[j][p] * xp[c][p + (kh, kw)] for j < OB, one
@@ -547,7 +598,7 @@ static void conv2d_backward_direct(float* dx, float* dweight, const float* dout,
       return weight[((o * g.C + c) * 3 + 2 - kh) * 3 + 2 - kw];
     });
     const int64_t q = 2 - g.pad;
-    direct_planes(dx, g.N, g.C, g.H, g.W, dout, g.OC, g.OH, g.OW, q, q, wr.data);
+    direct_planes(dx, g.N, g.C, g.H, g.W, dout, g.OC, g.OH, g.OW, 1, q, q, wr.data);
   }
   if (!dweight) return;
   const int64_t OHW = g.OHW(), wsize = g.OC * g.C * 9, Hp = g.OH + 2, Wp = g.OW + 2;
@@ -759,11 +810,10 @@ void conv2d_backward(float* dx, float* dweight, float* dbias, const float* dout,
   if (!dx && !dweight) return;
   if (g.depthwise()) {
     conv2d_backward_depthwise(dx, dweight, dout, x, weight, g);
-  } else if (use_direct_weight_gradient(g)) {
-    conv2d_backward_direct(dx, dweight, dout, x, weight, g);
-  } else if (use_direct(g)) {
-    if (dx) conv2d_backward_direct(dx, nullptr, dout, x, weight, g);
-    if (dweight) conv2d_backward_gemm(nullptr, dweight, dout, x, weight, g);
+  } else if (use_direct_input_gradient(g)) {
+    const bool direct_dw = use_direct_weight_gradient(g);
+    conv2d_backward_direct(dx, direct_dw ? dweight : nullptr, dout, x, weight, g);
+    if (dweight && !direct_dw) conv2d_backward_gemm(nullptr, dweight, dout, x, weight, g);
   } else {
     conv2d_backward_gemm(dx, dweight, dout, x, weight, g);
   }

@@ -29,9 +29,10 @@ struct ConvCase {
 };
 
 // Covers every kernel path: general GEMM, pointwise (1x1) GEMM, depthwise (with and without a
-// channel multiplier), direct (3x3 stride 1: one block of outputs read from the window, several
-// through packed strips; its weight gradient direct with few outputs on wide maps, else GEMM),
-// several forward tiles and backward chunks, odd and non-square sizes.
+// channel multiplier), direct (3x3 at stride 1 and 2: one block of outputs read from the window,
+// several through packed strips; the weight gradient direct with few outputs on wide maps, else
+// GEMM; the stride-2 input gradient GEMM), several forward tiles and backward chunks, odd and
+// non-square sizes.
 const ConvCase kCases[] = {
     {2, 3, 7, 9, 4, 3, 3, {1, 1, 1, 1}, true},     // plain 3x3
     {1, 4, 8, 8, 6, 3, 3, {2, 1, 1, 1}, true},     // stride 2, batch 1
@@ -57,6 +58,9 @@ const ConvCase kCases[] = {
                                                    // 8 wide (pairs span rows), odd vector count
     {1, 4, 6, 20, 8, 3, 3, {1, 0, 1, 1}, false},   // direct, packed: pad 0, 18 wide (tail of 2)
     {2, 7, 9, 16, 20, 3, 3, {1, 2, 1, 1}, true},   // direct, packed: pad 2, 18 wide
+    {2, 5, 33, 34, 10, 3, 3, {2, 1, 1, 1}, true},  // direct stride 2, packed: 17x17 out
+    {1, 3, 20, 35, 4, 3, 3, {2, 0, 1, 1}, false},  // direct stride 2, one block: pad 0
+    {2, 4, 16, 33, 8, 3, 3, {2, 2, 1, 1}, true},   // direct stride 2: pad 2, odd width
 };
 
 Tensor make_input(const ConvCase& c, Rng& rng) { return test::random_tensor({c.N, c.C, c.H, c.W}, rng); }
