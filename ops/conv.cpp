@@ -320,6 +320,9 @@ static void conv2d_forward_depthwise(float* out, const float* x, const float* we
 
 constexpr int64_t kDirectBlock = 6;      // output channels per register block (correlation)
 constexpr int64_t kDirectGradBlock = 4;  // output channels per register block (weight gradient)
+// Input channels of a packed strip that every block reads before the next ones: 24 x 9 rows of
+// two vectors (13.5 KiB with AVX2) stay in L1 across the blocks.
+constexpr int64_t kStripChannels = 24;
 
 // f(std::integral_constant<int, OB>) for a block of ob = 1..kDirectBlock output channels.
 template <class F>
@@ -471,8 +474,8 @@ static inline void correlate_block(float* out, int64_t ops, const int64_t* oo, c
 // w[i][kh][kw][o]; in (NI, win) from fill_window, w packed by pack_direct_weights. The SIMD
 // vectors of every output row (OW / kSimd of them) are taken two at a time in row-major order,
 // so a pair may span two rows of a narrow map (8 wide). With more outputs than one block each
-// pair's strip is packed once and read by every block; one block reads the window itself.
-// Columns past a row's last whole vector run scalar.
+// pair's strip is packed once and read by every block, kStripChannels input channels at a time;
+// one block reads the window itself. Columns past a row's last whole vector run scalar.
 static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, int64_t OW,
                              const float* in, int64_t NI, const Window& win, const float* wr,
                              float* strip) {
@@ -483,14 +486,23 @@ static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, 
   auto run = [&](auto vb) {
     constexpr int V = decltype(vb)::value;
     if (packed) pack_strip<V>(strip, in, io, NI, win);
-    for_each_block(NO, [&](int64_t o0, int64_t ob) {
-      with_block(ob, [&](auto OB) {
-        if (packed)
-          correlate_block<OB, V, true>(out + o0 * ops, ops, oo, strip, io, NI, win, wr + o0 * K);
-        else
+    if (!packed) {
+      for_each_block(NO, [&](int64_t o0, int64_t ob) {
+        with_block(ob, [&](auto OB) {
           correlate_block<OB, V, false>(out + o0 * ops, ops, oo, in, io, NI, win, wr + o0 * K);
+        });
       });
-    });
+      return;
+    }
+    for (int64_t i0 = 0; i0 < NI; i0 += kStripChannels) {
+      const int64_t ni = std::min(kStripChannels, NI - i0);
+      for_each_block(NO, [&](int64_t o0, int64_t ob) {
+        with_block(ob, [&](auto OB) {
+          correlate_block<OB, V, true>(out + o0 * ops, ops, oo, strip + i0 * 9 * V * kSimd, io, ni, win,
+                                       wr + o0 * K + i0 * 9 * OB);
+        });
+      });
+    }
   };
   for (int64_t b = 0; b < vectors; b += VB) {
     const int nv = int(std::min<int64_t>(VB, vectors - b));

@@ -61,6 +61,7 @@ const ConvCase kCases[] = {
     {2, 5, 33, 34, 10, 3, 3, {2, 1, 1, 1}, true},  // direct stride 2, packed: 17x17 out
     {1, 3, 20, 35, 4, 3, 3, {2, 0, 1, 1}, false},  // direct stride 2, one block: pad 0
     {2, 4, 16, 33, 8, 3, 3, {2, 2, 1, 1}, true},   // direct stride 2: pad 2, odd width
+    {2, 30, 6, 8, 9, 3, 3, {1, 1, 1, 1}, true},    // direct, packed: strips of 24 + 6 channels
 };
 
 Tensor make_input(const ConvCase& c, Rng& rng) { return test::random_tensor({c.N, c.C, c.H, c.W}, rng); }
