@@ -147,6 +147,12 @@ Tensor GroupNormLayer::operator()(const Tensor& x, Trace* trace) const {
   return y;
 }
 
+Tensor GroupNormLayer::relu(const Tensor& x, Trace* trace) const {
+  Tensor y = group_norm_relu(x, groups, weight, bias);
+  if (trace) trace->add(name, "group_norm", y.shape(), 8 * y.numel(), 2 * weight.numel());
+  return y;
+}
+
 SpatialAttention::SpatialAttention(ParamStore& store, const std::string& name_, int channels,
                                    int heads_, Rng& rng)
     : name(name_), heads(heads_) {

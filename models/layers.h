@@ -94,6 +94,7 @@ struct GroupNormLayer {
   GroupNormLayer() = default;
   GroupNormLayer(ParamStore& store, const std::string& name, int channels, int groups);
   Tensor operator()(const Tensor& x, Trace* trace) const;
+  Tensor relu(const Tensor& x, Trace* trace) const;  // relu(norm(x)), fused (group_norm_relu)
 };
 
 // Pre-norm self-attention over the H*W positions of a feature map, with a residual:

@@ -88,13 +88,13 @@ std::vector<Tensor> SegNet::encode(const Tensor& x, Trace* trace) const {
   if (x.rank() != 4 || x.size(1) != 3 || x.size(2) % 8 || x.size(3) % 8)
     throw Error("SegNet: input has shape " + x.shape().str() +
                 ", model expects [N,3,H,W] with H and W multiples of 8");
-  Tensor e1 = relu(gn_stem_(stem_(x, trace), trace));                 // (N,c0,H,W)
-  Tensor e2 = relu(gn_down1_(down1_(e1, trace), trace));              // (N,c1,H/2,W/2)
-  e2 = add(e2, relu(gn_conv2_(conv2_(e2, trace), trace)));
-  Tensor e3 = relu(gn_down2_(down2_(e2, trace), trace));              // (N,c2,H/4,W/4)
-  Tensor r = relu(gn_res3a_(res3a_(e3, trace), trace));
+  Tensor e1 = gn_stem_.relu(stem_(x, trace), trace);                  // (N,c0,H,W)
+  Tensor e2 = gn_down1_.relu(down1_(e1, trace), trace);               // (N,c1,H/2,W/2)
+  e2 = add(e2, gn_conv2_.relu(conv2_(e2, trace), trace));
+  Tensor e3 = gn_down2_.relu(down2_(e2, trace), trace);               // (N,c2,H/4,W/4)
+  Tensor r = gn_res3a_.relu(res3a_(e3, trace), trace);
   e3 = relu(add(e3, gn_res3b_(res3b_(r, trace), trace)));
-  Tensor e4 = relu(gn_down3_(down3_(e3, trace), trace));              // (N,c3,H/8,W/8)
+  Tensor e4 = gn_down3_.relu(down3_(e3, trace), trace);               // (N,c3,H/8,W/8)
   e4 = attention_(e4, trace);
   return {e1, e2, e3, e4};
 }
@@ -103,11 +103,11 @@ SegOutput SegNet::forward(const Tensor& x, Trace* trace) const {
   std::vector<Tensor> e = encode(x, trace);
   // Decoder: 1x1 conv -> pixel_shuffle(2) doubles the size, add the skip, 3x3 conv fuses.
   Tensor d = add(pixel_shuffle(up3_(e[3], trace), 2), e[2]);
-  d = relu(gn_fuse3_(fuse3_(d, trace), trace));                       // (N,c2,H/4,W/4)
+  d = gn_fuse3_.relu(fuse3_(d, trace), trace);                        // (N,c2,H/4,W/4)
   d = add(pixel_shuffle(up2_(d, trace), 2), e[1]);
-  d = relu(gn_fuse2_(fuse2_(d, trace), trace));                       // (N,c1,H/2,W/2)
+  d = gn_fuse2_.relu(fuse2_(d, trace), trace);                        // (N,c1,H/2,W/2)
   d = add(pixel_shuffle(up1_(d, trace), 2), e[0]);
-  d = relu(gn_fuse1_(fuse1_(d, trace), trace));                       // (N,c0,H,W)
+  d = gn_fuse1_.relu(fuse1_(d, trace), trace);                        // (N,c0,H,W)
   return {head_(d, trace), e};
 }
 

@@ -59,8 +59,9 @@ static void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
 // ---- group_norm / layer_norm: forward and backward kernels ----------------------------------
 
 // y, x (blocks, length); gamma, beta (C) or null; mean, rstd (blocks) are saved for backward.
+// relu: y = max(0, norm(x)), applied to each channel's run while it is in cache.
 static void block_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
-                               const float* beta, const NormBlocks& nb, float eps) {
+                               const float* beta, const NormBlocks& nb, float eps, bool relu) {
   const int64_t len = nb.length();
   parallel_for(nb.blocks, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(len, 1)),
                [&](int64_t begin, int64_t end) {
@@ -74,16 +75,20 @@ static void block_norm_forward(float* y, float* mean, float* rstd, const float* 
         int64_t c = nb.channel(b, cg), off = b * len + cg * nb.spatial;
         double a = r * (gamma ? gamma[c] : 1.0f), shift = (beta ? beta[c] : 0.0f) - m * a;
         scale_shift(y + off, x + off, nb.spatial, float(a), float(shift));
+        if (relu)
+          for (int64_t i = 0; i < nb.spatial; ++i) y[off + i] = std::max(y[off + i], 0.0f);
       }
     }
   });
 }
 
 // dx (blocks, length) += ...; dgamma, dbeta (C) += ... (either may be null). Per-block partial
-// sums for dgamma/dbeta go to a buffer and are added in block order: deterministic.
+// sums for dgamma/dbeta go to a buffer and are added in block order: deterministic. relu_out
+// (the fused forward's output) or null: the gradient reaching the norm is dy where
+// relu_out > 0 and 0 elsewhere, as relu's backward would have left it.
 static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                                 const float* mean, const float* rstd, const float* gamma,
-                                const NormBlocks& nb) {
+                                const NormBlocks& nb, const float* relu_out) {
   const int64_t len = nb.length(), cpg = nb.channels_per_group;
   std::vector<double> partial_dgamma(size_t(nb.blocks * cpg)), partial_dbeta(size_t(nb.blocks * cpg));
   parallel_for(nb.blocks, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(len, 1)),
@@ -96,9 +101,11 @@ static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
         const float gc = gamma ? gamma[c] : 1.0f;
         const float* xc = x + off;
         const float* dyc = dy + off;
-        const double sdy = sum_terms(nb.spatial, [dyc](int64_t s) { return double(dyc[s]); });
-        const double sdyx = sum_terms(nb.spatial, [dyc, xc, m, r](int64_t s) {
-          return double(dyc[s]) * (double(xc[s] - m) * r);
+        const float* yc = relu_out ? relu_out + off : nullptr;
+        auto g = [dyc, yc](int64_t s) { return yc && !(yc[s] > 0.0f) ? 0.0f : dyc[s]; };
+        const double sdy = sum_terms(nb.spatial, [g](int64_t s) { return double(g(s)); });
+        const double sdyx = sum_terms(nb.spatial, [g, xc, m, r](int64_t s) {
+          return double(g(s)) * (double(xc[s] - m) * r);
         });
         partial_dbeta[size_t(b * cpg + cg)] = sdy;
         partial_dgamma[size_t(b * cpg + cg)] = sdyx;
@@ -110,9 +117,11 @@ static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
       for (int64_t cg = 0; cg < cpg; ++cg) {
         const int64_t c = nb.channel(b, cg), off = b * len + cg * nb.spatial;
         const float gc = gamma ? gamma[c] : 1.0f;
+        const float* yc = relu_out ? relu_out + off : nullptr;
         for (int64_t s = 0; s < nb.spatial; ++s) {
+          const float gs = yc && !(yc[s] > 0.0f) ? 0.0f : dy[off + s];
           float xhat = (x[off + s] - m) * r;
-          dx[off + s] += r * (dy[off + s] * gc - mean_g - xhat * mean_gx);
+          dx[off + s] += r * (gs * gc - mean_g - xhat * mean_gx);
         }
       }
     }
@@ -319,23 +328,29 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 // ---- autograd glue ------------------------------------------------------------------------
 
 static Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const NormBlocks& nb,
-                         float eps, const char* op) {
+                         float eps, const char* op, bool relu = false) {
   Tensor y = Tensor::empty(x.shape());
   Tensor mean = Tensor::empty({std::max<int64_t>(nb.blocks, 1)}), rstd = Tensor::empty({std::max<int64_t>(nb.blocks, 1)});
   block_norm_forward(y.data(), mean.data(), rstd.data(), x.data(), gamma.defined() ? gamma.data() : nullptr,
-                     beta.defined() ? beta.data() : nullptr, nb, eps);
+                     beta.defined() ? beta.data() : nullptr, nb, eps, relu);
   if (should_record({x, gamma, beta}))
-    record(y, op, {x, gamma, beta}, [x, gamma, beta, nb, mean, rstd](const Tensor& y) {
+    record(y, op, {x, gamma, beta}, [x, gamma, beta, nb, mean, rstd, relu](const Tensor& y) {
       block_norm_backward(x.requires_grad() ? x.grad_data() : nullptr,
                           gamma.requires_grad() ? gamma.grad_data() : nullptr,
                           beta.requires_grad() ? beta.grad_data() : nullptr, y.grad_data(), x.data(),
-                          mean.data(), rstd.data(), gamma.defined() ? gamma.data() : nullptr, nb);
+                          mean.data(), rstd.data(), gamma.defined() ? gamma.data() : nullptr, nb,
+                          relu ? y.data() : nullptr);
     });
   return y;
 }
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps) {
   return block_norm(x, gamma, beta, group_norm_blocks(x, groups, gamma, beta, "group_norm"), eps, "group_norm");
+}
+
+Tensor group_norm_relu(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps) {
+  return block_norm(x, gamma, beta, group_norm_blocks(x, groups, gamma, beta, "group_norm_relu"), eps,
+                    "group_norm_relu", true);
 }
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {

@@ -88,6 +88,10 @@ Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end);  // [start, 
 // gamma/beta may be undefined (no affine). x (N,C,...).
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta,
                   float eps = 1e-5f);
+// relu(group_norm(...)) in one pass forward and one backward: the same values and gradients,
+// bit for bit, without the intermediate tensor.
+Tensor group_norm_relu(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta,
+                       float eps = 1e-5f);
 // Normalises over the last dim; gamma/beta (C) may be undefined.
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps = 1e-5f);
 // x (N,C,...). training: batch statistics, and running_mean/var (C) are updated in place with
