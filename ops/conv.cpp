@@ -5,9 +5,9 @@
 //     x cols (Cg*KH*KW, OH*OW). 1x1 / stride 1 / pad 0 skips im2col: x itself is the column matrix.
 //   - depthwise (groups == C > 1, one input channel per group): a direct xsimd kernel, since
 //     its GEMM would be a matrix-vector product per channel.
-//   - direct (3x3, stride 1): an xsimd kernel over zero-padded input rows for the forward and
-//     the input gradient, with no im2col and no GEMM packing; the weight gradient too when
-//     there are at most 16 output channels on maps at least 32 wide (else it runs the GEMM).
+//   - direct (3x3): an xsimd kernel over zero-padded input rows for the forward (stride 1 and
+//     2) and the stride-1 input gradient, with no im2col and no GEMM packing; the weight
+//     gradient too when there are at most 16 output channels on maps at least 32 wide.
 // Threads: work is split into units fixed by the shapes alone (a sample's group tile of output
 // rows for the forward, smaller tiles for a batch of one; chunks of the batch for the backward);
 // every GEMM inside a unit is single-threaded. The weight gradient is summed per chunk into its
@@ -303,11 +303,12 @@ static void conv2d_forward_depthwise(float* out, const float* x, const float* we
   });
 }
 
-// ---- direct kernels (3x3, stride 1) ---------------------------------------------------------
+// ---- direct kernels (3x3, stride 1 and 2) ---------------------------------------------------
 //
 // im2col writes nine copies of the input and Eigen packs them again before its micro-kernel
 // reads them; at these sizes that traffic, not the multiply-adds, bounds the GEMM path. These
-// kernels read a zero-padded copy of the input rows (a window) and keep a block of up to
+// kernels read a zero-padded copy of the input rows (a window; at stride 2 split into even and
+// odd columns, so that every tap still reads contiguous floats) and keep a block of up to
 // kDirectBlock output channels x two SIMD vectors of output pixels in registers: each input
 // load feeds that many multiply-adds. With more outputs than one block, the inputs under each
 // pair of vectors are first packed into a strip (9 x input channels rows, aligned) that every
@@ -362,8 +363,8 @@ static void for_each_block(int64_t NO, F&& f) {
   }
 }
 
-// wr <- the kernel as the direct correlation reads it: outputs in for_each_block's blocks (the
-// last one shorter), per block [in][kh][kw][out in block]. tap(o, i, kh, kw) gives the weight.
+// wr <- the kernel as the direct correlation reads it: outputs in for_each_block's blocks, per
+// block [in][kh][kw][out in block]. tap(o, i, kh, kw) gives the weight.
 template <class Tap>
 static void pack_direct_weights(float* wr, int64_t NO, int64_t NI, Tap tap) {
   for_each_block(NO, [&](int64_t o0, int64_t ob) {
@@ -485,7 +486,6 @@ static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, 
   int64_t oo[VB], io[VB];
   auto run = [&](auto vb) {
     constexpr int V = decltype(vb)::value;
-    if (packed) pack_strip<V>(strip, in, io, NI, win);
     if (!packed) {
       for_each_block(NO, [&](int64_t o0, int64_t ob) {
         with_block(ob, [&](auto OB) {
@@ -494,6 +494,7 @@ static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, 
       });
       return;
     }
+    pack_strip<V>(strip, in, io, NI, win);
     for (int64_t i0 = 0; i0 < NI; i0 += kStripChannels) {
       const int64_t ni = std::min(kStripChannels, NI - i0);
       for_each_block(NO, [&](int64_t o0, int64_t ob) {

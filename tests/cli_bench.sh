@@ -19,5 +19,15 @@ grep -q '"infer_gflop_per_frame":0.289' "$tmp/bench.json" || fail "inference cos
 grep -q -- "--reps" "$tmp/err" || fail "bench --reps 0: message does not name the flag"
 "$bin" bench --bogus >"$tmp/out" 2>"$tmp/err"
 [ $? = 2 ] || fail "bench --bogus should be a usage error"
+"$bin" bench --only nothing >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "bench --only nothing should be a usage error"
+grep -q -- "--only" "$tmp/err" || fail "bench --only nothing: message does not name the flag"
+
+# --only train: the peak and the training figures, nothing of the other parts.
+"$bin" bench --quick --json --only train --threads 1 >"$tmp/train.json" 2>"$tmp/err" ||
+  fail "bench --only train exited $?: $(cat "$tmp/err")"
+grep -qE '"train_samples_per_s":[0-9.e+-]+' "$tmp/train.json" || fail "bench --only train lacks the training rate"
+grep -qE '"gemm_peak_gflops":[0-9.e+-]+' "$tmp/train.json" || fail "bench --only train lacks the peak"
+grep -q '"infer_b1_ms_median"\|"kernels"' "$tmp/train.json" && fail "bench --only train reports other parts"
 
 finish cli_bench
