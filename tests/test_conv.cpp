@@ -51,10 +51,10 @@ const ConvCase kCases[] = {
     {1, 3, 40, 37, 4, 3, 3, {1, 1, 1, 1}, true},   // several forward tiles (OH*OW > 1024)
     {9, 4, 11, 10, 5, 3, 3, {1, 1, 1, 1}, true},   // several backward chunks
     {2, 5, 9, 37, 3, 3, 3, {1, 1, 1, 1}, true},    // direct: 3 outputs, a scalar column tail
-    {1, 3, 6, 40, 9, 3, 3, {1, 0, 1, 1}, false},   // direct: blocks of 4, 4, 1; pad 0
-    {3, 6, 5, 33, 6, 3, 3, {1, 2, 1, 1}, true},    // direct: pad 2, blocks of 4 and 2
+    {1, 3, 6, 40, 9, 3, 3, {1, 0, 1, 1}, false},   // direct: blocks of 4 and 5, packed; pad 0
+    {3, 6, 5, 33, 6, 3, 3, {1, 2, 1, 1}, true},    // direct: pad 2, one block of 6
     {1, 2, 20, 48, 16, 3, 3, {1, 1, 1, 1}, true},  // direct: batch 1, several row tiles
-    {2, 5, 7, 8, 13, 3, 3, {1, 1, 1, 1}, true},    // direct, packed strips (blocks 6, 6, 1):
+    {2, 5, 7, 8, 13, 3, 3, {1, 1, 1, 1}, true},    // direct, packed strips (blocks 4, 4, 5):
                                                    // 8 wide (pairs span rows), odd vector count
     {1, 4, 6, 20, 8, 3, 3, {1, 0, 1, 1}, false},   // direct, packed: pad 0, 18 wide (tail of 2)
     {2, 7, 9, 16, 20, 3, 3, {1, 2, 1, 1}, true},   // direct, packed: pad 2, 18 wide
