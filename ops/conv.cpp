@@ -325,17 +325,13 @@ constexpr int64_t kDirectGradBlock = 4;  // output channels per register block (
 // two vectors (13.5 KiB with AVX2) stay in L1 across the blocks.
 constexpr int64_t kStripChannels = 24;
 
-// f(std::integral_constant<int, OB>) for a block of ob = 1..kDirectBlock output channels.
-template <class F>
+// f(std::integral_constant<int, OB>) for a block of ob = 1..Max output channels (Max for more):
+// one instance of f per block size the caller can produce.
+template <int Max, class F>
 static void with_block(int64_t ob, F&& f) {
-  switch (ob) {
-    case 1: f(std::integral_constant<int, 1>()); break;
-    case 2: f(std::integral_constant<int, 2>()); break;
-    case 3: f(std::integral_constant<int, 3>()); break;
-    case 4: f(std::integral_constant<int, 4>()); break;
-    case 5: f(std::integral_constant<int, 5>()); break;
-    default: f(std::integral_constant<int, 6>()); break;
-  }
+  if constexpr (Max > 1)
+    if (ob < Max) return with_block<Max - 1>(ob, f);
+  f(std::integral_constant<int, Max>());
 }
 
 // The forward of every 3x3 convolution at stride 1 or 2 runs direct, and the input gradient at
@@ -488,7 +484,7 @@ static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, 
     constexpr int V = decltype(vb)::value;
     if (!packed) {
       for_each_block(NO, [&](int64_t o0, int64_t ob) {
-        with_block(ob, [&](auto OB) {
+        with_block<kDirectBlock>(ob, [&](auto OB) {
           correlate_block<OB, V, false>(out + o0 * ops, ops, oo, in, io, NI, win, wr + o0 * K);
         });
       });
@@ -498,7 +494,7 @@ static void direct_correlate(float* out, int64_t ops, int64_t NO, int64_t rows, 
     for (int64_t i0 = 0; i0 < NI; i0 += kStripChannels) {
       const int64_t ni = std::min(kStripChannels, NI - i0);
       for_each_block(NO, [&](int64_t o0, int64_t ob) {
-        with_block(ob, [&](auto OB) {
+        with_block<kDirectBlock>(ob, [&](auto OB) {
           correlate_block<OB, V, true>(out + o0 * ops, ops, oo, strip + i0 * 9 * V * kSimd, io, ni, win,
                                        wr + o0 * K + i0 * 9 * OB);
         });
@@ -627,7 +623,7 @@ static void conv2d_backward_direct(float* dx, float* dweight, const float* dout,
       for (int64_t o0 = 0; o0 < g.OC; o0 += kDirectGradBlock) {
         float* d = dw + o0 * g.C * 9;
         const float* go = dout + (n * g.OC + o0) * OHW;
-        with_block(std::min(kDirectGradBlock, g.OC - o0), [&](auto OB) {
+        with_block<kDirectGradBlock>(std::min(kDirectGradBlock, g.OC - o0), [&](auto OB) {
           direct_weight_gradient<OB>(d, g.C * 9, go, g.OH, g.OW, xp.data, g.C);
         });
       }

@@ -86,6 +86,11 @@ static void block_norm_forward(float* y, float* mean, float* rstd, const float* 
 // sums for dgamma/dbeta go to a buffer and are added in block order: deterministic. relu_out
 // (the fused forward's output) or null: the gradient reaching the norm is dy where
 // relu_out > 0 and 0 elsewhere, as relu's backward would have left it.
+// dy[s] as it reaches the norm: 0 where the fused ReLU clipped its output y (y null: no ReLU).
+static inline float through_relu(const float* dy, const float* y, int64_t s) {
+  return y && !(y[s] > 0.0f) ? 0.0f : dy[s];
+}
+
 static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                                 const float* mean, const float* rstd, const float* gamma,
                                 const NormBlocks& nb, const float* relu_out) {
@@ -102,10 +107,9 @@ static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
         const float* xc = x + off;
         const float* dyc = dy + off;
         const float* yc = relu_out ? relu_out + off : nullptr;
-        auto g = [dyc, yc](int64_t s) { return yc && !(yc[s] > 0.0f) ? 0.0f : dyc[s]; };
-        const double sdy = sum_terms(nb.spatial, [g](int64_t s) { return double(g(s)); });
-        const double sdyx = sum_terms(nb.spatial, [g, xc, m, r](int64_t s) {
-          return double(g(s)) * (double(xc[s] - m) * r);
+        const double sdy = sum_terms(nb.spatial, [dyc, yc](int64_t s) { return double(through_relu(dyc, yc, s)); });
+        const double sdyx = sum_terms(nb.spatial, [dyc, yc, xc, m, r](int64_t s) {
+          return double(through_relu(dyc, yc, s)) * (double(xc[s] - m) * r);
         });
         partial_dbeta[size_t(b * cpg + cg)] = sdy;
         partial_dgamma[size_t(b * cpg + cg)] = sdyx;
@@ -118,10 +122,10 @@ static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
         const int64_t c = nb.channel(b, cg), off = b * len + cg * nb.spatial;
         const float gc = gamma ? gamma[c] : 1.0f;
         const float* yc = relu_out ? relu_out + off : nullptr;
+        const float* dyc = dy + off;
         for (int64_t s = 0; s < nb.spatial; ++s) {
-          const float gs = yc && !(yc[s] > 0.0f) ? 0.0f : dy[off + s];
           float xhat = (x[off + s] - m) * r;
-          dx[off + s] += r * (gs * gc - mean_g - xhat * mean_gx);
+          dx[off + s] += r * (through_relu(dyc, yc, s) * gc - mean_g - xhat * mean_gx);
         }
       }
     }

@@ -14,14 +14,9 @@ grep -q '"threads":2[,}]' "$tmp/bench.json" || fail "bench --json does not repor
 grep -q '"infer_gflop_per_frame":0.289' "$tmp/bench.json" || fail "inference cost is not the model's 289 MFLOP"
 [ "$(wc -l <"$tmp/bench.json")" = 1 ] || fail "bench --json is not one line"
 
-"$bin" bench --reps 0 >"$tmp/out" 2>"$tmp/err"
-[ $? = 2 ] || fail "bench --reps 0 should be a usage error"
-grep -q -- "--reps" "$tmp/err" || fail "bench --reps 0: message does not name the flag"
-"$bin" bench --bogus >"$tmp/out" 2>"$tmp/err"
-[ $? = 2 ] || fail "bench --bogus should be a usage error"
-"$bin" bench --only nothing >"$tmp/out" 2>"$tmp/err"
-[ $? = 2 ] || fail "bench --only nothing should be a usage error"
-grep -q -- "--only" "$tmp/err" || fail "bench --only nothing: message does not name the flag"
+expect_error 2 "--reps" "$bin" bench --reps 0
+expect_error 2 "--bogus" "$bin" bench --bogus
+expect_error 2 "--only" "$bin" bench --only nothing
 
 # --only train: the peak and the training figures, nothing of the other parts.
 "$bin" bench --quick --json --only train --threads 1 >"$tmp/train.json" 2>"$tmp/err" ||

@@ -42,11 +42,7 @@ grep -q '"train_000002"' "$out/dataset.json" || fail "train split lost when appe
 expect_usage() {
   local want="$1"
   shift
-  "$bin" data gen "$@" >/dev/null 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" = 2 ] || fail "data gen $* exited $rc, expected 2"
-  grep -qF -- "$want" "$tmp/err" || fail "data gen $*: stderr '$(cat "$tmp/err")' lacks '$want'"
-  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "data gen $*: expected one line on stderr"
+  expect_error 2 "$want" "$bin" data gen "$@"
 }
 expect_usage "--size: expected HxW with sides in [1, 4096], got '64'" --out "$tmp/x" --size 64
 expect_usage "--size: expected HxW" --out "$tmp/x" --size 0x16

@@ -44,28 +44,18 @@ done
 # Malformed: the same file cut short inside the header.
 bad="$tmp/cut.safetensors"
 head -c 40 "$good" > "$bad"
-"$ulrseg" inspect "$bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
-[ "$rc" -eq 1 ] || fail "truncated file: exit $rc, want 1"
-[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "truncated file: want one line on stderr, got: $(cat "$tmp/err")"
-grep -qF "ulrseg inspect: $bad: header length" "$tmp/err" || fail "truncated file message: $(cat "$tmp/err")"
+expect_error 1 "ulrseg inspect: $bad: header length" "$ulrseg" inspect "$bad"
 
 # Malformed: a byte after the last tensor.
 cat "$good" > "$tmp/trailing.safetensors"
 printf '\000' >> "$tmp/trailing.safetensors"
-"$ulrseg" inspect "$tmp/trailing.safetensors" >/dev/null 2>"$tmp/err"; rc=$?
-[ "$rc" -eq 1 ] || fail "trailing byte: exit $rc, want 1"
-grep -qF "1 trailing bytes after the last tensor" "$tmp/err" || fail "trailing message: $(cat "$tmp/err")"
+expect_error 1 "1 trailing bytes after the last tensor" "$ulrseg" inspect "$tmp/trailing.safetensors"
 
 # A file that does not exist.
-"$ulrseg" inspect "$tmp/nope.safetensors" >/dev/null 2>"$tmp/err"; rc=$?
-[ "$rc" -eq 1 ] || fail "missing file: exit $rc, want 1"
-grep -qF "$tmp/nope.safetensors: cannot open" "$tmp/err" || fail "missing file message: $(cat "$tmp/err")"
+expect_error 1 "$tmp/nope.safetensors: cannot open" "$ulrseg" inspect "$tmp/nope.safetensors"
 
 # Usage errors: no FILE, an unknown flag.
-"$ulrseg" inspect >/dev/null 2>"$tmp/err"; rc=$?
-[ "$rc" -eq 2 ] || fail "no argument: exit $rc, want 2"
-grep -qF "ulrseg inspect: missing FILE" "$tmp/err" || fail "no-argument message: $(cat "$tmp/err")"
-"$ulrseg" inspect "$good" --bogus >/dev/null 2>&1; rc=$?
-[ "$rc" -eq 2 ] || fail "unknown flag: exit $rc, want 2"
+expect_error 2 "ulrseg inspect: missing FILE" "$ulrseg" inspect
+expect_error 2 "--bogus" "$ulrseg" inspect "$good" --bogus
 
 finish cli_inspect
