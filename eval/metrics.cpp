@@ -104,6 +104,13 @@ Json ConfusionMatrix::to_json() const {
     per.set(k_ == kNumClasses ? class_name(c) : std::to_string(c), number_or_null(ious[size_t(c)]));
   j.set("iou", per);
   j.set("pixels", int64_t(total()));
+  Json rows = Json::array();  // confusion[gt][pred], pixel counts
+  for (int g = 0; g < k_; ++g) {
+    Json row = Json::array();
+    for (int p = 0; p < k_; ++p) row.push(int64_t(at(g, p)));
+    rows.push(row);
+  }
+  j.set("confusion", rows);
   return j;
 }
 

@@ -34,7 +34,8 @@ class ConfusionMatrix {
   double miou() const;                // nanmean of iou()
   double fwiou() const;
 
-  // {"miou", "pixel_acc", "class_acc", "fwiou", "iou": {name: value|null}, "pixels"}
+  // {"miou", "pixel_acc", "class_acc", "fwiou", "iou": {name: value|null}, "pixels",
+  //  "confusion": [[count of gt g predicted p for p] for g]}
   Json to_json() const;
 
  private:

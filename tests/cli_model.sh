@@ -24,7 +24,7 @@ grep -q "ulrseg-weights" "$tmp/inspect" || fail "weights metadata lacks the form
 grep -q "MFLOP per frame" "$tmp/inspect" || fail "inspect of weights prints no per-layer cost"
 
 "$bin" eval --weights "$w" --count 8 --json >"$tmp/eval.json" 2>"$tmp/eval.err" || fail "eval exited $?: $(cat "$tmp/eval.err")"
-for key in '"miou"' '"pixel_acc"' '"fwiou"' '"iou"' '"psnr"'; do
+for key in '"miou"' '"pixel_acc"' '"fwiou"' '"iou"' '"psnr"' '"confusion"'; do
   grep -q "$key" "$tmp/eval.json" || fail "eval --json lacks $key"
 done
 

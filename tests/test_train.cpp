@@ -50,6 +50,20 @@ double majority_miou(const ViewSet& views, int K) {
 
 }  // namespace
 
+TEST_CASE("the confusion matrix's JSON carries its counts, rows by ground truth") {
+  ConfusionMatrix cm(3);
+  const uint8_t gt[] = {0, 0, 1, 2, 2, 2, 255}, pred[] = {0, 1, 1, 2, 0, 2, 1};
+  cm.add(gt, pred, 7);
+  const Json j = cm.to_json();
+  const int64_t want[3][3] = {{1, 1, 0}, {0, 1, 0}, {1, 0, 2}};
+  REQUIRE(j.at("confusion").size() == 3);
+  for (int g = 0; g < 3; ++g) {
+    REQUIRE(j.at("confusion").items()[size_t(g)].size() == 3);
+    for (int p = 0; p < 3; ++p) CHECK(j.at("confusion").items()[size_t(g)].items()[size_t(p)].as_int() == want[g][p]);
+  }
+  CHECK(j.at("pixels").as_int() == 6);
+}
+
 TEST_CASE("a short run learns: validation mIoU far above the majority-class predictor") {
   TrainConfig cfg = small_config(Method::Mmt1);
   cfg.model.scale = 2;  // 16x16 frames -> 32x32 segmentation keeps the run inside the test budget
