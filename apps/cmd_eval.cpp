@@ -7,6 +7,7 @@
 #include "data/classes.h"
 #include "engine/error.h"
 #include "eval/evaluate.h"
+#include "train/experiments.h"
 
 namespace ulr::cli {
 
@@ -17,7 +18,10 @@ static const char* kEvalHelp =
     "Runs each model on the same views (synthetic: N views of the split rendered at the model's HR\n"
     "size, default 1000) and prints mIoU, pixel accuracy, class accuracy, FWIoU, per-class IoU and\n"
     "PSNR/SSIM of the image the segmenter saw. --json prints one JSON object (with several\n"
-    "--weights: {\"models\": [...]}); --markdown prints the comparison as markdown tables.\n";
+    "--weights: {\"models\": [...]}); --markdown prints the comparison as markdown tables.\n"
+    "Weights trained with the same configuration but for the seed (their train_config metadata)\n"
+    "are also summarised together: mean, standard deviation and range over the seeds\n"
+    "(\"groups\" in --json).\n";
 
 static std::string cell(double v, const char* fmt = "%.3f") {
   if (std::isnan(v)) return "–";
@@ -74,12 +78,26 @@ int cmd_eval(int argc, char** argv) {
     all.push(j);
   }
 
+  std::vector<RunScore> scores;
+  for (size_t i = 0; i < nets.size(); ++i) {
+    const auto& md = nets[i]->metadata();
+    auto it = md.find("train_config");
+    bool hr = nets[i]->method() == Method::Hr;
+    scores.push_back({weights[i], it == md.end() ? "" : it->second, results[i].cm.miou(),
+                      results[i].cm.pixel_accuracy(), hr ? std::nan("") : results[i].psnr});
+  }
+  std::vector<SeedGroup> groups = group_by_seed(scores);
+  const bool seeds_repeat = groups.size() < nets.size();
+
   if (json) {
     if (nets.size() == 1) {
       std::printf("%s\n", all.items()[0].dump(2).c_str());
     } else {
       Json j = Json::object();
       j.set("views", int64_t(views.size())).set("models", all);
+      Json group_list = Json::array();
+      for (const SeedGroup& g : groups) group_list.push(g.to_json());
+      j.set("groups", group_list);
       std::printf("%s\n", j.dump(2).c_str());
     }
     return 0;
@@ -110,6 +128,9 @@ int cmd_eval(int argc, char** argv) {
       for (const EvalResult& r : results) std::printf(" %s |", cell(r.cm.iou()[size_t(c)]).c_str());
       std::printf("\n");
     }
+    if (seeds_repeat)
+      std::printf("\nOver seeds (weights with the same training configuration but for the seed):\n\n%s",
+                  seed_groups_markdown(groups).c_str());
     return 0;
   }
   for (size_t i = 0; i < nets.size(); ++i) {
@@ -126,6 +147,7 @@ int cmd_eval(int argc, char** argv) {
     for (int c = 0; c < mc.num_classes; ++c)
       std::printf("    %2d %-10s %s\n", c, class_name(c), cell(iou[size_t(c)], "%.4f").c_str());
   }
+  if (seeds_repeat) std::printf("over seeds:\n%s", seed_groups_markdown(groups).c_str());
   return 0;
 }
 

@@ -27,6 +27,10 @@ grep -q "MFLOP per frame" "$tmp/inspect" || fail "inspect of weights prints no p
 for key in '"miou"' '"pixel_acc"' '"fwiou"' '"iou"' '"psnr"' '"confusion"'; do
   grep -q "$key" "$tmp/eval.json" || fail "eval --json lacks $key"
 done
+# Weights with the same training configuration but for the seed are summarised together.
+"$bin" eval --weights "$w" --weights "$w" --count 4 --markdown >"$tmp/eval.md" 2>"$tmp/eval.err" ||
+  fail "eval of two weights exited $?: $(cat "$tmp/eval.err")"
+grep -q "^| [a-z0-9]* | 2 (1, 1) | " "$tmp/eval.md" || fail "eval --markdown does not group the two runs over seeds"
 
 # infer: a 16x16 frame, a folder, a larger image (sensor note), grey and RGBA inputs.
 "$bin" data gen --out "$tmp/ds" --count 2 --size 64x64 --seed 3 >/dev/null 2>&1 || fail "data gen failed"

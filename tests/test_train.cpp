@@ -9,6 +9,7 @@
 #include "engine/fileio.h"
 #include "engine/parallel.h"
 #include "eval/metrics.h"
+#include "train/experiments.h"
 #include "train/trainer.h"
 
 using namespace ulr;
@@ -178,6 +179,9 @@ TEST_CASE("config: unknown keys and bad values name the key") {
   CHECK_THROWS_WITH(c.set("sensor=fisheye"), doctest::Contains("sensor: expected area or bicubic"));
   CHECK_THROWS_WITH(c.set("method=magic"), doctest::Contains("method 'magic'"));
   CHECK_THROWS_WITH(c.set("sad_real_tau=1.5"), doctest::Contains("sad_real_tau"));
+  CHECK_THROWS_WITH(c.set("sad_fake=sharp"), doctest::Contains("sad_fake: expected soft or hard"));
+  c.set("sad_fake=hard");
+  CHECK(c.sad_fake == "hard");
   c.set("steps=12");
   CHECK(c.steps == 12);
   c.set("model.g_channels=16");
@@ -221,4 +225,75 @@ TEST_CASE("the SAD's real segmentation: one-hot at tau 1, scaled GT below") {
   CHECK(sum == doctest::Approx(1.0));
   // A GT probability above tau is kept as S gives it.
   CHECK(at(sad_real_segmentation(labels, probs, 0.5f), 2, 0) == doctest::Approx(0.6));
+}
+
+TEST_CASE("the SAD's hard fake segmentation: one-hot argmax forward, softmax gradient backward") {
+  const int K = 3, HW = 2;
+  Tensor logits = Tensor::zeros({1, K, 1, HW});
+  const float l[HW][K] = {{0.3f, 1.2f, -0.5f}, {2.0f, 0.1f, 1.9f}};
+  for (int i = 0; i < HW; ++i)
+    for (int c = 0; c < K; ++c) logits.data()[c * HW + i] = l[i][c];
+  logits.set_requires_grad(true);
+  Tensor probs = softmax(logits, 1);
+  CHECK(sad_fake_segmentation(probs, false).data() == probs.data());  // soft: the paper's input
+
+  Tensor hard = sad_fake_segmentation(probs, true);
+  const int argmax[HW] = {1, 0};
+  for (int i = 0; i < HW; ++i)
+    for (int c = 0; c < K; ++c) CHECK(hard.data()[c * HW + i] == (c == argmax[i] ? 1.0f : 0.0f));
+  // The weighted sum of the hard map has the gradient of the same sum of the probabilities.
+  Tensor r = Tensor::zeros(probs.shape());
+  for (int64_t i = 0; i < r.numel(); ++i) r.data()[i] = 0.1f * float(i + 1) * (i % 2 ? -1.0f : 1.0f);
+  backward(sum(mul(hard, r)));
+  std::vector<float> straight(logits.grad().data(), logits.grad().data() + logits.numel());
+  logits.zero_grad();
+  backward(sum(mul(softmax(logits, 1), r)));
+  for (int64_t i = 0; i < logits.numel(); ++i) CHECK(straight[size_t(i)] == doctest::Approx(logits.grad().data()[i]));
+}
+
+TEST_CASE("experiments: runs group by training configuration without the seed") {
+  CHECK(spread({}).mean == 0.0);
+  Spread s = spread({0.30, 0.34, 0.32});
+  CHECK(s.mean == doctest::Approx(0.32));
+  CHECK(s.sd == doctest::Approx(0.02));  // sample standard deviation
+  CHECK(s.min == 0.30);
+  CHECK(s.max == 0.34);
+  CHECK(spread({0.5}).sd == 0.0);
+
+  auto config = [](Method method, uint64_t seed, const char* extra) {
+    TrainConfig c;
+    c.method = method, c.seed = seed;
+    if (*extra) c.set(extra);
+    return c.to_json().dump();
+  };
+  // A config written before sad_fake existed groups with one holding its default.
+  Json old = Json::parse(config(Method::Joint, 3, ""));
+  Json without = Json::object();
+  for (const auto& [k, v] : old.members())
+    if (k != "sad_fake") without.set(k, v);
+  std::vector<RunScore> runs = {
+      {"a", config(Method::Joint, 1, ""), 0.30, 0.70, 19.0},
+      {"b", config(Method::Fjl1, 1, ""), 0.40, 0.80, 21.0},
+      {"c", config(Method::Joint, 2, ""), 0.34, 0.72, 20.0},
+      {"d", config(Method::Joint, 1, "sad_fake=hard"), 0.50, 0.90, 18.0},
+      {"e", "", 0.20, 0.60, 17.0},
+      {"f", without.dump(), 0.32, 0.74, 21.0},
+      {"g", "{\"bogus\": 1}", 0.10, 0.50, 16.0},
+  };
+  std::vector<SeedGroup> groups = group_by_seed(runs);
+  REQUIRE(groups.size() == 5);
+  CHECK(groups[0].label == "joint (sad_fake=soft)");
+  CHECK(groups[0].runs == std::vector<size_t>{0, 2, 5});
+  CHECK(groups[0].seeds == std::vector<int64_t>{1, 2, 3});
+  CHECK(groups[0].miou.mean == doctest::Approx(0.32));
+  CHECK(groups[0].psnr.mean == doctest::Approx(20.0));
+  CHECK(groups[1].label == "fjl1");
+  CHECK(groups[2].label == "joint (sad_fake=hard)");
+  CHECK(groups[3].label == "e");  // no training configuration: a group of its own
+  CHECK(groups[3].seeds == std::vector<int64_t>{-1});
+  CHECK(groups[4].label == "g");  // one this version cannot read, too
+  std::string md = seed_groups_markdown(groups);
+  CHECK(md.find("| joint (sad_fake=soft) | 3 (1, 2, 3) | 0.320 ± 0.020 | 0.300–0.340 | 0.720 | 20.00 |") !=
+        std::string::npos);
+  CHECK(md.find("| e | 1 (?) |") != std::string::npos);
 }

@@ -17,7 +17,7 @@ Json TrainConfig::to_json() const {
   j.set("eval_every", eval_every).set("lambda_mse", double(lambda_mse));
   j.set("lambda_fea", double(lambda_fea)).set("lambda_adv", double(lambda_adv));
   j.set("alpha", double(alpha)).set("use_afe", use_afe).set("use_sad", use_sad);
-  j.set("sad_real_tau", double(sad_real_tau)).set("teacher", teacher);
+  j.set("sad_real_tau", double(sad_real_tau)).set("sad_fake", sad_fake).set("teacher", teacher);
   return j;
 }
 
@@ -88,7 +88,10 @@ TrainConfig TrainConfig::from_json(const Json& j, const std::string& label) {
     else if (key == "use_afe") c.use_afe = r.boolean(v);
     else if (key == "use_sad") c.use_sad = r.boolean(v);
     else if (key == "sad_real_tau") c.sad_real_tau = r.number(v, 0, 1);
-    else if (key == "teacher") c.teacher = r.string(v);
+    else if (key == "sad_fake") {
+      c.sad_fake = r.string(v);
+      if (c.sad_fake != "soft" && c.sad_fake != "hard") r.bad("expected soft or hard");
+    } else if (key == "teacher") c.teacher = r.string(v);
     else throw Error(label + ": unknown key '" + key + "'");
   }
   c.validate();

@@ -38,6 +38,8 @@ struct TrainConfig {
   float lambda_mse = 0.5f, lambda_fea = 0.01f, lambda_adv = 0.01f, alpha = 0.3f;
   bool use_afe = true, use_sad = true;
   float sad_real_tau = 1.0f;       // SAD's real segmentation: 1 = one-hot GT, < 1 = scaled GT
+  std::string sad_fake = "soft";   // SAD's fake segmentation: soft = softmax(S(SR)) (the paper),
+                                   // hard = its one-hot argmax with the softmax's gradient
   std::string teacher;             // AFE: weights of an `hr` run (its S encoder, frozen)
 
   Json to_json() const;

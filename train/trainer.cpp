@@ -97,6 +97,26 @@ Tensor sad_real_segmentation(const Labels& labels, const Tensor& probs, float ta
   return t;
 }
 
+Tensor sad_fake_segmentation(const Tensor& probs, bool hard) {
+  if (!hard) return probs;
+  ULR_CHECK(probs.rank() == 4, "sad_fake_segmentation: probabilities must be (B,K,H,W), got " + probs.shape().str());
+  const int64_t B = probs.size(0), K = probs.size(1), HW = probs.size(2) * probs.size(3);
+  // shift = one_hot(argmax) - probs, a constant: probs + shift has the one-hot's values and the
+  // softmax's gradient (straight-through).
+  Tensor shift = Tensor::zeros(probs.shape());
+  const float* s = probs.data();
+  float* d = shift.data();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < HW; ++i) {
+      const int64_t at = b * K * HW + i;
+      int64_t best = 0;
+      for (int64_t c = 1; c < K; ++c)
+        if (s[at + c * HW] > s[at + best * HW]) best = c;
+      for (int64_t c = 0; c < K; ++c) d[at + c * HW] = (c == best ? 1.0f : 0.0f) - s[at + c * HW];
+    }
+  return add(probs, shift);
+}
+
 ViewSet load_views(const TrainConfig& cfg, const std::string& split, int64_t count) {
   return load_view_set(cfg.data, cfg.data_seed, split, count, cfg.model.out_h(), cfg.model.out_w());
 }
@@ -189,9 +209,9 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
       pixel = add(pixel, scale(fea, cfg.lambda_fea));
     }
     if (use_sad_) {
-      Tensor probs = softmax(logits, 1);
+      Tensor probs = sad_fake_segmentation(softmax(logits, 1), cfg.sad_fake == "hard");
       // Discriminator step: real = (HR, GT: one-hot, or scaled by sad_real_tau < 1), fake =
-      // (SR, softmax(S(SR))), detached.
+      // (SR, softmax(S(SR)) or, with sad_fake "hard", its one-hot argmax), detached.
       opt_d_.zero_grad();
       Tensor real = disc_->forward(hr, sad_real_segmentation(labels, probs.detach(), cfg.sad_real_tau), true);
       Tensor fake = disc_->forward(sr.detach(), probs.detach(), true);

@@ -27,6 +27,12 @@ namespace ulr {
 // tell real from fake by confidence alone. Ignored pixels are all zero in both cases.
 Tensor sad_real_segmentation(const Labels& labels, const Tensor& probs, float tau);
 
+// The SAD's fake segmentation from S's probabilities (B,K,H,W). hard = false: the probabilities
+// themselves (the paper). hard = true: the one-hot argmax in value, the probabilities' gradient
+// in the backward (straight-through), so that D judges the layout of the classes rather than how
+// confident S is, which a one-hot real map otherwise gives away.
+Tensor sad_fake_segmentation(const Tensor& probs, bool hard);
+
 // Everything a run trains and updates: the pipeline (G and S), the SAD, the frozen AFE teacher
 // and the two optimizers. One step() is one optimisation step of the method's loss.
 class TrainState {
