@@ -7,6 +7,8 @@
 #include <string>
 
 #include "engine/fileio.h"
+#include "engine/json.h"
+#include "engine/safetensors.h"
 #include "engine/parallel.h"
 #include "eval/metrics.h"
 #include "train/experiments.h"
@@ -128,6 +130,58 @@ TEST_CASE("resume continues bit-exactly (joint method with the SAD, both stages)
   TrainConfig other = cfg;
   other.lr = 1e-2f;
   CHECK_THROWS_WITH(train(other, train_set, val_set, second), doctest::Contains("different configuration"));
+}
+
+TEST_CASE("resume accepts a checkpoint written before a config key existed, if it holds the default") {
+  TrainConfig cfg = small_config(Method::Joint);
+  cfg.stage1_steps = 2;
+  cfg.steps = 2;
+  cfg.eval_every = 2;
+  cfg.train_views = 16;
+  cfg.val_views = 8;
+  ViewSet train_set = load_views(cfg, "train", cfg.train_views);
+  ViewSet val_set = load_views(cfg, "val", cfg.val_views);
+
+  TrainOptions whole;
+  whole.out_dir = run_dir("oldkey-whole");
+  whole.quiet = true;
+  TrainResult a = train(cfg, train_set, val_set, whole);
+
+  TrainOptions first = whole;
+  first.out_dir = run_dir("oldkey-split");
+  first.stop_after = 3;
+  TrainResult b1 = train(cfg, train_set, val_set, first);
+  REQUIRE(b1.steps_done == 3);
+
+  // Rewrite the checkpoint as an older build would have: its config without `sad_fake`.
+  const std::string ckpt = first.out_dir + "/checkpoint.safetensors";
+  SafetensorsFile f = SafetensorsFile::read(ckpt);
+  SafetensorsWriter w;
+  for (const auto& [key, value] : f.metadata()) {
+    if (key != "config") { w.set_metadata(key, value); continue; }
+    Json full = Json::parse(value), old = Json::object();
+    REQUIRE(full.has("sad_fake"));
+    for (const auto& [k, v] : full.members())
+      if (k != "sad_fake") old.set(k, v);
+    w.set_metadata(key, old.dump());
+  }
+  for (const SafetensorsEntry& e : f.entries()) {
+    const unsigned char* b = f.bytes(e);
+    w.add_raw(e.name, e.dtype, e.shape, std::vector<unsigned char>(b, b + (e.end - e.begin)));
+  }
+  w.write(ckpt);
+
+  TrainOptions second = first;
+  second.stop_after = -1;
+  second.resume = true;
+  TrainConfig hard = cfg;
+  hard.sad_fake = "hard";  // the old build knew only the soft map: refused
+  CHECK_THROWS_WITH(train(hard, train_set, val_set, second), doctest::Contains("different configuration"));
+  TrainResult b2 = train(cfg, train_set, val_set, second);  // the default: accepted, bit-exact
+  std::vector<double> joined = b1.losses;
+  joined.insert(joined.end(), b2.losses.begin(), b2.losses.end());
+  REQUIRE(joined.size() == a.losses.size());
+  for (size_t i = 0; i < joined.size(); ++i) CHECK(joined[i] == a.losses[i]);
 }
 
 TEST_CASE("training losses do not depend on the thread count") {

@@ -295,7 +295,17 @@ std::pair<int64_t, double> TrainState::load_checkpoint(const std::string& path) 
   const auto& md = f.metadata();
   if (!md.count("format") || md.at("format") != kCheckpointFormat)
     throw Error(path + ": not a ulrseg checkpoint");
-  if (!md.count("config") || md.at("config") != cfg_.to_json().dump())
+  // Compared through TrainConfig, so a checkpoint written before a key existed matches a config
+  // that holds the key's default (the same training).
+  std::string stored;
+  if (md.count("config")) {
+    try {
+      stored = TrainConfig::from_json(Json::parse(md.at("config"), path), path).to_json().dump();
+    } catch (const Error&) {
+      stored = md.at("config");
+    }
+  }
+  if (stored != cfg_.to_json().dump())
     throw Error(path + ": was written with a different configuration; resume with the run's config.json");
   net_.load_tensors(f);
   if (disc_) disc_->params().load_from(f);
