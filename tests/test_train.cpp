@@ -39,6 +39,36 @@ std::string run_dir(const std::string& name) {
   return d;
 }
 
+// Options of a quiet run in a fresh folder.
+TrainOptions quiet_run(const std::string& name) {
+  TrainOptions o;
+  o.out_dir = run_dir(name);
+  o.quiet = true;
+  return o;
+}
+
+// A 2 + 2 step run on 16 views: both stages, in seconds.
+TrainConfig four_step_config(Method method) {
+  TrainConfig c = small_config(method);
+  c.stage1_steps = 2;
+  c.steps = 2;
+  c.eval_every = 2;
+  c.train_views = 16;
+  c.val_views = 8;
+  return c;
+}
+
+// The losses of a run stopped and then resumed must be those of the uninterrupted run, bit for bit.
+void check_joined(const TrainResult& before, const TrainResult& after, const TrainResult& whole) {
+  std::vector<double> joined = before.losses;
+  joined.insert(joined.end(), after.losses.begin(), after.losses.end());
+  REQUIRE(joined.size() == whole.losses.size());
+  for (size_t i = 0; i < joined.size(); ++i) {
+    INFO("step " << i);
+    CHECK(joined[i] == whole.losses[i]);
+  }
+}
+
 // mIoU of always predicting the most frequent class of the set.
 double majority_miou(const ViewSet& views, int K) {
   std::vector<int64_t> count(size_t(K), 0);
@@ -75,9 +105,7 @@ TEST_CASE("a short run learns: validation mIoU far above the majority-class pred
   cfg.lr = 5e-3f;
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);
-  TrainOptions opt;
-  opt.out_dir = run_dir("learns");
-  opt.quiet = true;
+  TrainOptions opt = quiet_run("learns");
   TrainResult r = train(cfg, train_set, val_set, opt);
   double chance = majority_miou(val_set, cfg.model.num_classes);
   MESSAGE("val mIoU " << r.best_val_miou << " vs majority-class " << chance << "; loss "
@@ -100,9 +128,7 @@ TEST_CASE("resume continues bit-exactly (joint method with the SAD, both stages)
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);
 
-  TrainOptions whole;
-  whole.out_dir = run_dir("whole");
-  whole.quiet = true;
+  TrainOptions whole = quiet_run("whole");
   TrainResult a = train(cfg, train_set, val_set, whole);
   REQUIRE(a.losses.size() == 10);
 
@@ -117,13 +143,7 @@ TEST_CASE("resume continues bit-exactly (joint method with the SAD, both stages)
   second.resume = true;
   TrainResult b2 = train(cfg, train_set, val_set, second);
   CHECK(b2.steps_done == 10);
-  std::vector<double> joined = b1.losses;
-  joined.insert(joined.end(), b2.losses.begin(), b2.losses.end());
-  REQUIRE(joined.size() == a.losses.size());
-  for (size_t i = 0; i < joined.size(); ++i) {
-    INFO("step " << i);
-    CHECK(joined[i] == a.losses[i]);  // bit-identical
-  }
+  check_joined(b1, b2, a);
   CHECK(b2.best_val_miou == a.best_val_miou);
 
   // A different configuration refuses to resume.
@@ -133,18 +153,11 @@ TEST_CASE("resume continues bit-exactly (joint method with the SAD, both stages)
 }
 
 TEST_CASE("resume accepts a checkpoint written before a config key existed, if it holds the default") {
-  TrainConfig cfg = small_config(Method::Joint);
-  cfg.stage1_steps = 2;
-  cfg.steps = 2;
-  cfg.eval_every = 2;
-  cfg.train_views = 16;
-  cfg.val_views = 8;
+  TrainConfig cfg = four_step_config(Method::Joint);
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);
 
-  TrainOptions whole;
-  whole.out_dir = run_dir("oldkey-whole");
-  whole.quiet = true;
+  TrainOptions whole = quiet_run("oldkey-whole");
   TrainResult a = train(cfg, train_set, val_set, whole);
 
   TrainOptions first = whole;
@@ -178,19 +191,11 @@ TEST_CASE("resume accepts a checkpoint written before a config key existed, if i
   hard.sad_fake = "hard";  // the old build knew only the soft map: refused
   CHECK_THROWS_WITH(train(hard, train_set, val_set, second), doctest::Contains("different configuration"));
   TrainResult b2 = train(cfg, train_set, val_set, second);  // the default: accepted, bit-exact
-  std::vector<double> joined = b1.losses;
-  joined.insert(joined.end(), b2.losses.begin(), b2.losses.end());
-  REQUIRE(joined.size() == a.losses.size());
-  for (size_t i = 0; i < joined.size(); ++i) CHECK(joined[i] == a.losses[i]);
+  check_joined(b1, b2, a);
 }
 
 TEST_CASE("training losses do not depend on the thread count") {
-  TrainConfig cfg = small_config(Method::Fjl1);
-  cfg.stage1_steps = 2;
-  cfg.steps = 2;
-  cfg.eval_every = 2;
-  cfg.train_views = 16;
-  cfg.val_views = 8;
+  TrainConfig cfg = four_step_config(Method::Fjl1);
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);
   TrainOptions opt;
@@ -219,9 +224,7 @@ TEST_CASE("a non-finite loss stops the run, naming the step and the term") {
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);
   for (int64_t i = 0; i < train_set.hr.numel(); i += 97) train_set.hr.data()[i] = NAN;
-  TrainOptions opt;
-  opt.out_dir = run_dir("nan");
-  opt.quiet = true;
+  TrainOptions opt = quiet_run("nan");
   CHECK_THROWS_WITH(train(cfg, train_set, val_set, opt), doctest::Contains("step 0: loss term 'mse' is not finite"));
 }
 
