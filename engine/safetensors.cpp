@@ -381,6 +381,13 @@ void SafetensorsWriter::add_i64(const std::string& name, const std::vector<int64
   add_raw(name, Dtype::I64, shape, std::move(bytes));
 }
 
+void SafetensorsWriter::add_file(const SafetensorsFile& f) {
+  for (const auto& [key, value] : f.metadata()) set_metadata(key, value);
+  for (const SafetensorsEntry& e : f.entries())
+    add_raw(e.name, e.dtype, e.shape,
+            std::vector<unsigned char>(f.bytes(e), f.bytes(e) + (e.end - e.begin)));
+}
+
 void SafetensorsWriter::add_raw(const std::string& name, Dtype dtype,
                                 const std::vector<int64_t>& shape,
                                 std::vector<unsigned char> bytes) {

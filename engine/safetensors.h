@@ -74,6 +74,7 @@ class SafetensorsWriter {
                const std::vector<int64_t>& values);                      // I64
   void add_raw(const std::string& name, Dtype dtype, const std::vector<int64_t>& shape,
                std::vector<unsigned char> bytes);                        // any dtype
+  void add_file(const SafetensorsFile& f);  // every tensor and metadata entry of f, as they are
   std::vector<unsigned char> serialize() const;
   void write(const std::string& path) const;  // atomic
 

@@ -49,6 +49,10 @@ struct Reader {
 };
 }  // namespace
 
+Json TrainConfig::canonical(const std::string& text, const std::string& label) {
+  return from_json(Json::parse(text, label), label).to_json();
+}
+
 TrainConfig TrainConfig::from_json(const Json& j, const std::string& label) {
   if (!j.is_object()) throw Error(label + ": config must be a JSON object");
   TrainConfig c;

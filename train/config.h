@@ -44,6 +44,10 @@ struct TrainConfig {
 
   Json to_json() const;
   static TrainConfig from_json(const Json& j, const std::string& label);
+  // A stored configuration (JSON text, as in a weights file or a checkpoint) read through
+  // TrainConfig and written out again: keys the text predates take their defaults, so two texts
+  // of the same training compare equal. Throws Error naming `label`.
+  static Json canonical(const std::string& text, const std::string& label);
   // Applies "key=value" (value parsed as JSON when it parses, else as a string).
   void set(const std::string& assignment);
   void validate() const;

@@ -50,7 +50,7 @@ Keyed canonical(const RunScore& r) {
   Keyed k;
   if (r.train_config.empty()) return k;
   try {
-    Json full = TrainConfig::from_json(Json::parse(r.train_config, r.name), r.name).to_json();
+    Json full = TrainConfig::canonical(r.train_config, r.name);
     k.config = Json::object();
     for (const auto& [name, value] : full.members()) {
       if (name == "seed") k.seed = value.as_int();

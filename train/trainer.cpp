@@ -295,15 +295,12 @@ std::pair<int64_t, double> TrainState::load_checkpoint(const std::string& path) 
   const auto& md = f.metadata();
   if (!md.count("format") || md.at("format") != kCheckpointFormat)
     throw Error(path + ": not a ulrseg checkpoint");
-  // Compared through TrainConfig, so a checkpoint written before a key existed matches a config
-  // that holds the key's default (the same training).
+  // Compared canonically: a checkpoint written before a key existed matches a config that holds
+  // the key's default (the same training); one this version cannot read matches nothing.
   std::string stored;
-  if (md.count("config")) {
-    try {
-      stored = TrainConfig::from_json(Json::parse(md.at("config"), path), path).to_json().dump();
-    } catch (const Error&) {
-      stored = md.at("config");
-    }
+  try {
+    if (md.count("config")) stored = TrainConfig::canonical(md.at("config"), path).dump();
+  } catch (const Error&) {
   }
   if (stored != cfg_.to_json().dump())
     throw Error(path + ": was written with a different configuration; resume with the run's config.json");
