@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
-#include <omp.h>
 
 #include "engine/error.h"
+#include "engine/parallel.h"
 
 namespace ulr {
 
@@ -273,7 +273,7 @@ void BatchLoader::finish_slot(Slot& slot) {
 void BatchLoader::worker_loop() {
   // Each worker makes whole samples; a renderer's own OpenMP loops run serially inside it, so
   // the workers do not oversubscribe the cores.
-  omp_set_num_threads(1);
+  set_num_threads(1);
   while (true) {
     std::shared_ptr<Slot> slot;
     int row = 0;
