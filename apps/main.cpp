@@ -1,7 +1,5 @@
 // `ulrseg <command> ...`: dispatches to the subcommands. Errors become one line on stderr:
 // exit 2 for usage errors, 1 for runtime failures.
-#include <malloc.h>
-
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -9,6 +7,7 @@
 
 #include "apps/commands.h"
 #include "engine/error.h"
+#include "engine/tensor.h"
 
 namespace {
 
@@ -40,11 +39,7 @@ void print_usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Large temporary buffers (Eigen's GEMM packing blocks, which it allocates per product) stay
-  // in the heap instead of being mapped and unmapped, and freed memory is not trimmed back to
-  // the system between steps: no page-fault and zero-fill churn in a training loop.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  ulr::tune_system_allocator();  // the program owns its process's malloc (engine/tensor.h)
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_usage(argc < 2 ? stderr : stdout);

@@ -1,5 +1,9 @@
 #include "engine/tensor.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -123,6 +127,13 @@ AllocatorStats allocator_stats() {
 }
 
 void allocator_release_cache() { the_allocator().release(); }
+
+void tune_system_allocator() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
 
 Storage::Storage(int64_t n, bool zero) : size(n) {
   data = static_cast<float*>(allocate(size_t(n) * sizeof(float)));

@@ -39,7 +39,10 @@ struct Shape {
 
 // ---- Caching allocator --------------------------------------------------------------------
 // 64-byte aligned blocks in power-of-two size buckets; freed blocks go back to their bucket's
-// free list, so a steady-state training step does not call malloc per op. Thread-safe.
+// free list, so a steady-state training step does not call malloc per op. Thread-safe. There is
+// one cache per process, like malloc's heap: every Tensor of every thread draws from it, and it
+// keeps what it has cached until allocator_release_cache() (or an allocation that the system
+// refuses, which releases the cache and retries once).
 struct AllocatorStats {
   int64_t bytes_in_use = 0;   // handed out and not yet returned
   int64_t bytes_cached = 0;   // returned, kept in free lists
@@ -51,6 +54,12 @@ void* allocate(size_t bytes);             // never returns null; throws std::bad
 void deallocate(void* p, size_t bytes);   // bytes as passed to allocate
 AllocatorStats allocator_stats();
 void allocator_release_cache();           // gives cached blocks back to the system
+// Tunes the C library's allocator for training loops (glibc: large blocks stay in the heap
+// instead of being mapped and unmapped per allocation, and freed memory is not trimmed back to
+// the system between steps), which removes page-fault and zero-fill churn from Eigen's per-product
+// packing buffers. It changes the whole process's malloc, so the library never calls it by
+// itself: the `ulrseg` program does, and an embedding program may. No effect elsewhere.
+void tune_system_allocator();
 
 // A float buffer owned by the allocator. Contents are uninitialised unless zero-filled.
 struct Storage {
