@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh
+.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh loc
 
 all: build
 
@@ -41,6 +41,10 @@ parity-fresh: build
 	@ULRSEG_WITH_TORCH=1 bash scripts/deps.sh
 	/usr/bin/python3 tools/reference/make_fixtures.py --seed $(SEED) --out $(BUILD)/fixtures-$(SEED)
 	ULRSEG_FIXTURES=$(BUILD)/fixtures-$(SEED) $(BUILD)/test_parity
+
+# Lines of code by folder and the largest files (REV=... for a past commit).
+loc:
+	@bash scripts/loc.sh $(REV)
 
 clean:
 	rm -rf $(BUILD)
