@@ -1,4 +1,4 @@
-// The class table (DESIGN §4): the 13-class NYU/SUN RGB-D mapping plus 0 = unknown, and 255 =
+// The class table: the 13-class NYU/SUN RGB-D mapping plus 0 = unknown, and 255 =
 // ignore. Ids, names and display colours live here and nowhere else; everything reads this.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Folder datasets (DESIGN §4; docs/DATASETS.md): how real data comes in, and what
+// Folder datasets (docs/DATASETS.md): how real data comes in, and what
 // `ulrseg data gen` writes.
 //
 //   DIR/dataset.json        {"format": "ulrseg-folder", "version": 1,

@@ -1,4 +1,4 @@
-// The ultra-low-resolution sensor (DESIGN §4): what the privacy-preserving camera hands over.
+// The ultra-low-resolution sensor: what the privacy-preserving camera hands over.
 // An HR image becomes h x w by area averaging (a real low-resolution sensor integrates the light
 // that falls on each of its pixels) or by bicubic resampling (the paper's choice, torch's
 // interpolate(mode="bicubic", antialias=False)), then gets optional Gaussian read noise and is

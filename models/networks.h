@@ -1,4 +1,4 @@
-// The networks of the method (DESIGN §5):
+// The networks of the method:
 //   SRNet (G)                   ULR (N,3,h,w) -> SR image (N,3,sh,sw)
 //   SegNet (S)                  image (N,3,H,W) -> logits (N,K,H,W), plus encoder features
 //   SegAwareDiscriminator (SAD) concat(image, class probabilities) -> one logit per image
