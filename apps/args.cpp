@@ -98,4 +98,10 @@ void apply_threads(Args& args) {
   if (n > 0) set_num_threads(int(n));
 }
 
+Format read_format(Args& args) {
+  const bool json = args.has("--json"), markdown = args.has("--markdown");
+  if (json && markdown) throw UsageError("--json and --markdown: choose one");
+  return json ? Format::Json : markdown ? Format::Markdown : Format::Text;
+}
+
 }  // namespace ulr::cli

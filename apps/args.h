@@ -39,4 +39,9 @@ class Args {
 // `--threads N` and `--seed K` are common to every command; applies --threads.
 void apply_threads(Args& args);
 
+// How a command prints its report: text (the default), --markdown or --json. Reads both flags
+// (give them to Args as bare flags); UsageError when both are given.
+enum class Format { Text, Markdown, Json };
+Format read_format(Args& args);
+
 }  // namespace ulr::cli
