@@ -88,7 +88,7 @@ Tensor init_uniform_fan_in(const Shape& shape, int64_t fan_in, Rng& rng);
 //     tensor, never a view of x (attention's residual too). The one exception is the spectral
 //     layers' u and v in training, below. Layers hold handles: a copy shares the parameters.
 //   - Under grad mode, backward() accumulates (+=) into the gradients of the parameters and of
-//     x; under NoGrad nothing is recorded.
+//     x (those that require grad); under NoGrad nothing is recorded.
 //   - trace: when not null, exactly one LayerRecord is appended per call (see each layer's
 //     kind); null costs nothing.
 //   - Shape errors throw ulr::Error from the op, naming the op and the shapes (e.g. "conv2d:
@@ -167,8 +167,8 @@ struct SpatialAttention {
 // unit vectors of normal draws at construction.
 //   requires: x (N,C,H,W) as Conv2dLayer (groups 1).
 //   ensures:  returns conv2d(x, weight / sigma, bias), sigma = u . (W v) with W the weight
-//             viewed as (OC, C*K*K). training: first one power iteration writes u and v in
-//             place (v = normalize(W^T u), u = normalize(W v)), so two training calls see
+//             viewed as (OC, C*K*K). training (grad mode or not): first one power iteration
+//             writes u and v in place (v = normalize(W^T u), u = normalize(W v)), so two calls see
 //             different u, v, and two threads must not call one layer at once; eval: u, v as
 //             they are, nothing written. The gradient reaches weight through sigma too; u and v
 //             get none. Trace: as Conv2dLayer with spectral = true.
