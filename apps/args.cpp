@@ -80,6 +80,21 @@ double Args::number(const std::string& flag, double fallback, double lo, double 
   return v;
 }
 
+Size Args::size(const std::string& flag, const std::string& fallback) {
+  const std::string text = str(flag, fallback);
+  auto side = [](const std::string& digits, int& v) {
+    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    v = std::stoi(digits);
+    return v >= 1 && v <= 4096;
+  };
+  const size_t x = text.find('x');
+  Size s;
+  if (x == std::string::npos || !side(text.substr(0, x), s.height) || !side(text.substr(x + 1), s.width))
+    throw UsageError(flag + ": expected HxW with sides in [1, 4096], got '" + text + "'");
+  return s;
+}
+
 std::vector<std::string> Args::all(const std::string& flag) {
   read_.insert(flag);
   std::vector<std::string> out;
@@ -96,6 +111,21 @@ void Args::finish() const {
 void apply_threads(Args& args) {
   long long n = args.integer("--threads", 0, 0, 1024);
   if (n > 0) set_num_threads(int(n));
+}
+
+Split read_split(Args& args, const std::string& fallback) {
+  const std::string name = args.str("--split", fallback);
+  try {
+    return parse_split(name);
+  } catch (const Error&) {
+    throw UsageError("--split: expected train, val or test, got '" + name + "'");
+  }
+}
+
+Format read_format(Args& args) {
+  const bool json = args.has("--json"), markdown = args.has("--markdown");
+  if (json && markdown) throw UsageError("--json and --markdown: choose one");
+  return json ? Format::Json : markdown ? Format::Markdown : Format::Text;
 }
 
 }  // namespace ulr::cli

@@ -7,7 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "data/synthetic.h"
+
 namespace ulr::cli {
+
+struct Size {
+  int height = 0, width = 0;
+};
 
 class Args {
  public:
@@ -20,6 +26,8 @@ class Args {
   std::string required(const std::string& flag);
   long long integer(const std::string& flag, long long fallback, long long lo, long long hi);
   double number(const std::string& flag, double fallback, double lo, double hi);
+  // "HxW" (digits only) with 1 <= H, W <= 4096, e.g. --size 64x64.
+  Size size(const std::string& flag, const std::string& fallback);
   std::vector<std::string> all(const std::string& flag);  // repeated flags, in order
   const std::vector<std::string>& positional() const { return positional_; }
   bool help() const { return help_; }
@@ -38,5 +46,13 @@ class Args {
 
 // `--threads N` and `--seed K` are common to every command; applies --threads.
 void apply_threads(Args& args);
+
+// `--split train|val|test`, for the synthetic views.
+Split read_split(Args& args, const std::string& fallback);
+
+// How a command prints its report: text (the default), --markdown or --json. Reads both flags
+// (give them to Args as bare flags); UsageError when both are given.
+enum class Format { Text, Markdown, Json };
+Format read_format(Args& args);
 
 }  // namespace ulr::cli

@@ -37,27 +37,14 @@ struct Common {
   Split split = Split::Train;
 };
 
-// "HxW" -> height, width in [1, 4096]; UsageError naming --size otherwise.
-void parse_size_flag(const std::string& text, int& height, int& width) {
-  int h = 0, w = 0;
-  char extra = 0;
-  if (std::sscanf(text.c_str(), "%dx%d%c", &h, &w, &extra) != 2 || h < 1 || w < 1 || h > 4096 || w > 4096)
-    throw UsageError("--size: expected HxW with 1 <= H, W <= 4096, got '" + text + "'");
-  height = h, width = w;
-}
-
 Common read_common(Args& args, int64_t default_count, const char* default_size) {
   Common c;
   apply_threads(args);
   c.count = args.integer("--count", default_count, 1, 1000000);
-  parse_size_flag(args.str("--size", default_size), c.height, c.width);
+  const Size size = args.size("--size", default_size);
+  c.height = size.height, c.width = size.width;
   c.seed = uint64_t(args.integer("--seed", 0, 0, INT64_MAX));
-  const std::string split = args.str("--split", "test");
-  try {
-    c.split = parse_split(split);
-  } catch (const Error&) {
-    throw UsageError("--split: expected train, val or test, got '" + split + "'");
-  }
+  c.split = read_split(args, "test");
   return c;
 }
 
@@ -119,22 +106,35 @@ int data_preview(int argc, char** argv) {
   return 0;
 }
 
-int data_stats(int argc, char** argv) {
-  Args args(argc, argv, {"--json"});
-  if (args.help()) {
-    std::fputs(kUsage, stdout);
-    return 0;
+// What `data stats` reports: per class the share of labelled pixels and of views holding it.
+struct DataStats {
+  Common views;
+  std::vector<int64_t> pixels = std::vector<int64_t>(kNumClasses, 0);      // per class
+  std::vector<int64_t> views_with = std::vector<int64_t>(kNumClasses, 0);  // per class
+  int64_t with_people = 0, labelled = 0;  // views with a person; pixels with a class
+  double seconds = 0;                     // rendering only
+  int threads = 0;
+  double pixel_percent(int k) const {
+    return labelled ? 100.0 * double(pixels[size_t(k)]) / double(labelled) : 0.0;
   }
-  Common c = read_common(args, 200, "64x64");
-  const bool json = args.has("--json");
-  args.finish();
+  double view_percent(int64_t n) const { return 100.0 * double(n) / double(views.count); }
+  double views_per_second() const { return double(views.count) / std::max(seconds, 1e-9); }
+};
+
+void count_classes(DataStats& st, const SyntheticSample& s) {
+  std::vector<bool> seen(kNumClasses, false);
+  for (uint8_t l : s.labels.data)
+    if (l < kNumClasses) ++st.pixels[l], seen[l] = true, ++st.labelled;
+  for (int k = 0; k < kNumClasses; ++k) st.views_with[size_t(k)] += seen[size_t(k)];
+  st.with_people += s.has_person;
+}
+
+// Views are rendered in batches, one view per thread (each render then runs serially), which
+// is how a data loader draws them; the time counts rendering only.
+DataStats gather_stats(const Common& c) {
   SyntheticSource source(c.seed, c.split);
-  std::vector<int64_t> pixels(kNumClasses, 0);
-  std::vector<int64_t> views_with(kNumClasses, 0);
-  int64_t with_people = 0, total = 0;
-  double seconds = 0;
-  // Views are rendered in batches, one view per thread (each render then runs serially), which
-  // is how a data loader draws them; the time counts rendering only.
+  DataStats st;
+  st.views = c, st.threads = num_threads();
   const int64_t batch = 32;
   std::vector<SyntheticSample> samples;
   for (int64_t b0 = 0; b0 < c.count; b0 += batch) {
@@ -144,43 +144,55 @@ int data_stats(int argc, char** argv) {
     parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) samples[size_t(i)] = source.sample(b0 + i, c.height, c.width);
     });
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (const SyntheticSample& s : samples) {
-      std::vector<bool> seen(kNumClasses, false);
-      for (uint8_t l : s.labels.data)
-        if (l < kNumClasses) ++pixels[l], seen[l] = true, ++total;
-      for (int k = 0; k < kNumClasses; ++k) views_with[size_t(k)] += seen[size_t(k)];
-      with_people += s.has_person;
-    }
+    st.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const SyntheticSample& s : samples) count_classes(st, s);
   }
-  const double views_per_s = double(c.count) / std::max(seconds, 1e-9);
-  if (json) {
-    Json classes = Json::array();
-    for (int k = 0; k < kNumClasses; ++k) {
-      Json e = Json::object();
-      e.set("id", k).set("name", class_name(k));
-      e.set("percent", total ? 100.0 * double(pixels[size_t(k)]) / double(total) : 0.0);
-      e.set("views_percent", 100.0 * double(views_with[size_t(k)]) / double(c.count));
-      classes.push(e);
-    }
-    Json root = Json::object();
-    root.set("split", split_name(c.split)).set("seed", int64_t(c.seed)).set("count", c.count);
-    root.set("height", c.height).set("width", c.width).set("threads", num_threads());
-    root.set("classes", classes);
-    root.set("views_with_people_percent", 100.0 * double(with_people) / double(c.count));
-    root.set("views_per_second", views_per_s);
-    std::printf("%s\n", root.dump(2).c_str());
-    return 0;
+  return st;
+}
+
+void print_stats_json(const DataStats& st) {
+  const Common& c = st.views;
+  Json classes = Json::array();
+  for (int k = 0; k < kNumClasses; ++k) {
+    Json e = Json::object();
+    e.set("id", k).set("name", class_name(k));
+    e.set("percent", st.pixel_percent(k)).set("views_percent", st.view_percent(st.views_with[size_t(k)]));
+    classes.push(e);
   }
+  Json root = Json::object();
+  root.set("split", split_name(c.split)).set("seed", int64_t(c.seed)).set("count", c.count);
+  root.set("height", c.height).set("width", c.width).set("threads", st.threads);
+  root.set("classes", classes);
+  root.set("views_with_people_percent", st.view_percent(st.with_people));
+  root.set("views_per_second", st.views_per_second());
+  std::printf("%s\n", root.dump(2).c_str());
+}
+
+void print_stats_text(const DataStats& st) {
+  const Common& c = st.views;
   std::printf("%" PRId64 " %s views at %dx%d, seed %" PRIu64 "\n\n", c.count, split_name(c.split), c.height,
               c.width, c.seed);
   std::printf("  id  class       pixels %%   in views %%\n");
   for (int k = 0; k < kNumClasses; ++k)
-    std::printf("  %2d  %-10s %8.2f    %8.1f\n", k, class_name(k),
-                total ? 100.0 * double(pixels[size_t(k)]) / double(total) : 0.0,
-                100.0 * double(views_with[size_t(k)]) / double(c.count));
-  std::printf("\nviews with people: %.1f%%\n", 100.0 * double(with_people) / double(c.count));
-  std::printf("render speed: %.1f views/s (%d threads, %.2f s)\n", views_per_s, num_threads(), seconds);
+    std::printf("  %2d  %-10s %8.2f    %8.1f\n", k, class_name(k), st.pixel_percent(k),
+                st.view_percent(st.views_with[size_t(k)]));
+  std::printf("\nviews with people: %.1f%%\n", st.view_percent(st.with_people));
+  std::printf("render speed: %.1f views/s (%d threads, %.2f s)\n", st.views_per_second(), st.threads,
+              st.seconds);
+}
+
+int data_stats(int argc, char** argv) {
+  Args args(argc, argv, {"--json"});
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  Common c = read_common(args, 200, "64x64");
+  const bool json = args.has("--json");
+  args.finish();
+  const DataStats st = gather_stats(c);
+  if (json) print_stats_json(st);
+  else print_stats_text(st);
   return 0;
 }
 

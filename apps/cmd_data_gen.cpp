@@ -32,20 +32,6 @@ const char* kUsage =
     "  --threads N    worker threads (default: all cores)\n"
     "  --json         print a JSON summary instead of a line of text\n";
 
-// Parses "HxW" with 1 <= H, W <= 4096.
-void parse_size(const std::string& text, int& height, int& width) {
-  const size_t x = text.find('x');
-  auto number = [](const std::string& s, int& v) {
-    if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos)
-      return false;
-    v = std::stoi(s);
-    return v >= 1 && v <= 4096;
-  };
-  if (x == std::string::npos || !number(text.substr(0, x), height) ||
-      !number(text.substr(x + 1), width))
-    throw UsageError("--size: expected HxW with sides in [1, 4096], got '" + text + "'");
-}
-
 }  // namespace
 
 int cmd_data_gen(int argc, char** argv) {
@@ -55,16 +41,11 @@ int cmd_data_gen(int argc, char** argv) {
     return 0;
   }
   const std::string out = args.required("--out");
-  const std::string split_text = args.str("--split", "train");
-  Split split;
-  try {
-    split = parse_split(split_text);
-  } catch (const Error&) {
-    throw UsageError("--split: expected train, val or test, got '" + split_text + "'");
-  }
+  const Split split = read_split(args, "train");
+  const std::string split_text = split_name(split);
   const int64_t count = args.integer("--count", 64, 1, 10000000);
-  int height = 64, width = 64;
-  parse_size(args.str("--size", "64x64"), height, width);
+  const Size size = args.size("--size", "64x64");
+  const int height = size.height, width = size.width;
   const uint64_t seed = uint64_t(args.integer("--seed", 0, 0, INT64_MAX));
   const bool json = args.has("--json");
   apply_threads(args);

@@ -1,6 +1,8 @@
 // Evaluating a trained pipeline on a view set: the segmentation metrics of its prediction at
 // the HR size, and PSNR/SSIM of the image S saw (SR output or bicubic upsample) against HR.
 #pragma once
+#include <algorithm>
+
 #include "data/sensor.h"
 #include "data/views.h"
 #include "eval/metrics.h"
@@ -14,6 +16,7 @@ struct EvalResult {
   int64_t frames = 0;
   double seconds = 0;
   Json to_json() const;       // cm.to_json() plus psnr, ssim, frames
+  double frames_per_second() const { return double(frames) / std::max(seconds, 1e-9); }
 };
 
 // Runs `net` over every view: ULR frames come from `sensor` (no noise), or the HR image itself

@@ -8,6 +8,31 @@
 
 namespace ulr {
 
+std::string LayerRecord::label() const {
+  const std::string sn = spectral ? " sn" : "";
+  switch (kind) {
+    case LayerKind::Conv2d: {
+      std::string s = "conv " + std::to_string(kernel) + "x" + std::to_string(kernel);
+      if (conv.stride != 1) s += "/" + std::to_string(conv.stride);
+      if (conv.groups != 1) s += " g" + std::to_string(conv.groups);
+      return s + sn;
+    }
+    case LayerKind::Linear: return "linear" + sn;
+    case LayerKind::GroupNorm: return "group_norm";
+    case LayerKind::Attention: return "attention " + std::to_string(in[2] * in[3]) + "tok";
+    case LayerKind::PixelShuffle: return "pixel_shuffle";
+  }
+  return "?";
+}
+
+LayerRecord layer_record(const std::string& name, LayerKind kind, const Tensor& x, const Tensor& y,
+                         int64_t params, int64_t flops) {
+  LayerRecord r;
+  r.name = name, r.kind = kind, r.in = x.shape(), r.out = y.shape();
+  r.params = params, r.flops = flops;
+  return r;
+}
+
 int64_t Trace::total_flops() const {
   int64_t total = 0;
   for (const LayerRecord& l : layers) total += l.flops;
@@ -23,7 +48,8 @@ std::string Trace::table() const {
   int64_t params = 0;
   for (const LayerRecord& l : layers) {
     std::snprintf(line, sizeof line, "%-28s %-18s %-18s %10lld %10.2f\n", l.name.c_str(),
-                  l.op.c_str(), l.out.str().c_str(), (long long)l.params, double(l.flops) / 1e6);
+                  l.label().c_str(), l.out.str().c_str(), (long long)l.params,
+                  double(l.flops) / 1e6);
     s += line;
     params += l.params;
   }
@@ -94,16 +120,26 @@ Tensor init_uniform_fan_in(const Shape& shape, int64_t fan_in, Rng& rng) {
 
 // ---- layers -------------------------------------------------------------------------------
 
-static std::string conv_label(int k, int stride, int groups) {
-  std::string s = "conv " + std::to_string(k) + "x" + std::to_string(k);
-  if (stride != 1) s += "/" + std::to_string(stride);
-  if (groups != 1) s += " g" + std::to_string(groups);
-  return s;
+static int64_t numel_or_zero(const Tensor& t) { return t.defined() ? t.numel() : 0; }
+
+// Conv2dLayer and SpectralConv2dLayer: x (N,C,H,W) -> y (N,OC,OH,OW) with weight
+// (OC,C/groups,K,K); 2 * N*OC*OH*OW * (C/groups)*K*K FLOPs.
+static LayerRecord conv_record(const std::string& name, const Tensor& x, const Tensor& y,
+                               const Tensor& weight, const Tensor& bias, Conv2dOptions opt,
+                               bool spectral) {
+  LayerRecord r = layer_record(name, LayerKind::Conv2d, x, y, weight.numel() + numel_or_zero(bias),
+                               2 * y.numel() * (weight.numel() / weight.size(0)));
+  r.spectral = spectral, r.kernel = int(weight.size(2)), r.conv = opt;
+  return r;
 }
 
-static int64_t conv_flops(const Tensor& out, const Tensor& weight) {
-  // 2 * N*OC*OH*OW * (C/groups)*K*K
-  return 2 * out.numel() * (weight.numel() / weight.size(0));
+// LinearLayer and SpectralLinearLayer: x (..., IN) -> y (..., OUT), 2 * numel(y) * IN FLOPs.
+static LayerRecord linear_record(const std::string& name, const Tensor& x, const Tensor& y,
+                                 const Tensor& weight, const Tensor& bias, bool spectral) {
+  LayerRecord r = layer_record(name, LayerKind::Linear, x, y, weight.numel() + bias.numel(),
+                               2 * y.numel() * weight.size(1));
+  r.spectral = spectral;
+  return r;
 }
 
 Conv2dLayer::Conv2dLayer(ParamStore& store, const std::string& name_, int in, int out, int kernel,
@@ -117,9 +153,7 @@ Conv2dLayer::Conv2dLayer(ParamStore& store, const std::string& name_, int in, in
 
 Tensor Conv2dLayer::operator()(const Tensor& x, Trace* trace) const {
   Tensor y = conv2d(x, weight, bias, opt);
-  if (trace)
-    trace->add(name, conv_label(int(weight.size(2)), opt.stride, opt.groups), y.shape(),
-               conv_flops(y, weight), weight.numel() + (bias.defined() ? bias.numel() : 0));
+  if (trace) trace->add(conv_record(name, x, y, weight, bias, opt, /*spectral=*/false));
   return y;
 }
 
@@ -131,8 +165,16 @@ LinearLayer::LinearLayer(ParamStore& store, const std::string& name_, int in, in
 
 Tensor LinearLayer::operator()(const Tensor& x, Trace* trace) const {
   Tensor y = linear(x, weight, bias);
-  if (trace) trace->add(name, "linear", y.shape(), 2 * y.numel() * weight.size(1), weight.numel() + bias.numel());
+  if (trace) trace->add(linear_record(name, x, y, weight, bias, /*spectral=*/false));
   return y;
+}
+
+// x -> y (N,C,...), weight and bias (C); 8 FLOPs per element (statistics, normalise, affine).
+static LayerRecord group_norm_record(const std::string& name, const Tensor& x, const Tensor& y,
+                                     const Tensor& weight, int groups) {
+  LayerRecord r = layer_record(name, LayerKind::GroupNorm, x, y, 2 * weight.numel(), 8 * y.numel());
+  r.norm_groups = groups;
+  return r;
 }
 
 GroupNormLayer::GroupNormLayer(ParamStore& store, const std::string& name_, int channels, int groups_)
@@ -143,13 +185,13 @@ GroupNormLayer::GroupNormLayer(ParamStore& store, const std::string& name_, int 
 
 Tensor GroupNormLayer::operator()(const Tensor& x, Trace* trace) const {
   Tensor y = group_norm(x, groups, weight, bias);
-  if (trace) trace->add(name, "group_norm", y.shape(), 8 * y.numel(), 2 * weight.numel());
+  if (trace) trace->add(group_norm_record(name, x, y, weight, groups));
   return y;
 }
 
 Tensor GroupNormLayer::relu(const Tensor& x, Trace* trace) const {
   Tensor y = group_norm_relu(x, groups, weight, bias);
-  if (trace) trace->add(name, "group_norm", y.shape(), 8 * y.numel(), 2 * weight.numel());
+  if (trace) trace->add(group_norm_record(name, x, y, weight, groups));
   return y;
 }
 
@@ -169,6 +211,9 @@ SpatialAttention::SpatialAttention(ParamStore& store, const std::string& name_, 
 }
 
 Tensor SpatialAttention::operator()(const Tensor& x, Trace* trace) const {
+  if (x.rank() != 4 || x.size(1) != norm_weight.size(0))
+    throw Error(name + ": input has shape " + x.shape().str() + ", expected (N," +
+                std::to_string(norm_weight.size(0)) + ",H,W)");
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), T = H * W;
   Tensor tokens = reshape(permute(x, {0, 2, 3, 1}), {N, T, C});  // (N,T,C)
   Tensor attended = multi_head_attention(layer_norm(tokens, norm_weight, norm_bias), in_proj_weight,
@@ -176,9 +221,11 @@ Tensor SpatialAttention::operator()(const Tensor& x, Trace* trace) const {
   Tensor y = add(x, permute(reshape(attended, {N, H, W, C}), {0, 3, 1, 2}));
   if (trace) {
     int64_t flops = 2 * N * T * C * 4 * C + 2 * 2 * N * T * T * C;  // projections + QK^T and AV
-    trace->add(name, "attention " + std::to_string(T) + "tok", y.shape(), flops,
-               in_proj_weight.numel() + in_proj_bias.numel() + out_proj_weight.numel() +
-                   out_proj_bias.numel() + 2 * C);
+    int64_t params = in_proj_weight.numel() + in_proj_bias.numel() + out_proj_weight.numel() +
+                     out_proj_bias.numel() + 2 * C;
+    LayerRecord r = layer_record(name, LayerKind::Attention, x, y, params, flops);
+    r.heads = heads;
+    trace->add(r);
   }
   return y;
 }
@@ -206,9 +253,7 @@ SpectralConv2dLayer::SpectralConv2dLayer(ParamStore& store, const std::string& n
 
 Tensor SpectralConv2dLayer::operator()(const Tensor& x, bool training, Trace* trace) const {
   Tensor y = conv2d(x, spectral_norm(weight, u, v, training), bias, opt);
-  if (trace)
-    trace->add(name, conv_label(int(weight.size(2)), opt.stride, 1) + " sn", y.shape(),
-               conv_flops(y, weight), weight.numel() + bias.numel());
+  if (trace) trace->add(conv_record(name, x, y, weight, bias, opt, /*spectral=*/true));
   return y;
 }
 
@@ -222,7 +267,7 @@ SpectralLinearLayer::SpectralLinearLayer(ParamStore& store, const std::string& n
 
 Tensor SpectralLinearLayer::operator()(const Tensor& x, bool training, Trace* trace) const {
   Tensor y = linear(x, spectral_norm(weight, u, v, training), bias);
-  if (trace) trace->add(name, "linear sn", y.shape(), 2 * y.numel() * weight.size(1), weight.numel() + bias.numel());
+  if (trace) trace->add(linear_record(name, x, y, weight, bias, /*spectral=*/true));
   return y;
 }
 

@@ -6,11 +6,6 @@ namespace ulr {
 
 constexpr float kLeakySlope = 0.2f;
 
-static Trace* mark(Trace* trace, const std::string& name, const char* op, const Tensor& y) {
-  if (trace) trace->add(name, op, y.shape(), y.numel(), 0);
-  return trace;
-}
-
 // ---- SRNet (G) ----------------------------------------------------------------------------
 
 SRNet::SRNet(const ModelConfig& cfg, Rng& rng, const std::string& p) : cfg_(cfg) {
@@ -44,8 +39,10 @@ Tensor SRNet::forward(const Tensor& x, Trace* trace) const {
   f = attention_(f, trace);
   f = add(body_end_(f, trace), stem);  // long skip over the body
   for (const Conv2dLayer& up : up_) {
-    f = leaky_relu(pixel_shuffle(up(f, trace), 2), kLeakySlope);  // (N,c,2h,2w)
-    mark(trace, up.name + ".shuffle", "pixel_shuffle", f);
+    Tensor wide = up(f, trace);                                  // (N,4c,h,w)
+    f = leaky_relu(pixel_shuffle(wide, 2), kLeakySlope);         // (N,c,2h,2w)
+    if (trace)  // no parameters; one FLOP per output element (the activation)
+      trace->add(layer_record(up.name + ".shuffle", LayerKind::PixelShuffle, wide, f, 0, f.numel()));
   }
   Tensor base = resize_bilinear(x, cfg_.out_h(), cfg_.out_w());
   return add(out_(f, trace), base);

@@ -52,6 +52,9 @@ expect_usage "--split: expected train, val or test, got 'dev'" --out "$tmp/x" --
 expect_usage "--out: required" --count 2
 expect_usage "--colour: unknown flag" --out "$tmp/x" --colour red
 [ -e "$tmp/x" ] && fail "a rejected command created its output folder"
+# stats and preview read --size as gen does: "16x 16" and "+16x16" are not sizes.
+expect_error 2 "--size: expected HxW with sides in [1, 4096], got '16x 16'" "$bin" data stats --size "16x 16" --count 1
+expect_error 2 "--size: expected HxW with sides in [1, 4096], got '+16x16'" "$bin" data preview --out "$tmp/p.png" --size +16x16
 
 "$bin" data gen --help >"$tmp/help" || fail "--help exited $?"
 grep -q "usage: ulrseg data gen" "$tmp/help" || fail "--help text"

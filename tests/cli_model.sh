@@ -74,6 +74,7 @@ expect_error 1 "$tmp/trunc.safetensors" "$bin" infer --weights "$tmp/trunc.safet
 expect_error 1 "format is 'ulrseg-checkpoint', expected 'ulrseg-weights'" "$bin" eval --weights "$tmp/run/checkpoint.safetensors" --count 2
 expect_error 2 "--count: expected an integer" "$bin" eval --weights "$w" --count many
 expect_error 2 "unknown flag" "$bin" eval --weights "$w" --colour red
+expect_error 2 "--json and --markdown: choose one" "$bin" eval --weights "$w" --json --markdown
 expect_error 2 "unknown key 'stpes'" "$bin" train --config "$tiny" --set stpes=3 --out "$tmp/y"
 expect_error 1 "unknown key 'colour'" "$bin" train --config <(echo '{"colour": 1}') --out "$tmp/y"
 expect_error 1 "needs the weights of an 'hr' run" "$bin" train --set steps=1 --set train_views=16 --set val_views=4 --out "$tmp/y"

@@ -40,6 +40,82 @@ TEST_CASE("default model: shapes and the 300 MFLOP budget") {
   CHECK(logit.shape() == Shape{2, 1});
 }
 
+static const LayerRecord& find_record(const Trace& trace, const std::string& name) {
+  for (const LayerRecord& l : trace.layers)
+    if (l.name == name) return l;
+  FAIL("no trace record " << name);
+  return trace.layers.front();
+}
+
+TEST_CASE("trace records carry typed fields; the label is built from them") {
+  ModelConfig cfg;
+  ULRNet net(Method::Joint, cfg, 1);
+  Trace trace;
+  NoGrad ng;
+  Rng rng(1);
+  net.forward(Tensor::uniform({1, 3, 16, 16}, rng, 0, 1), &trace);
+  const LayerRecord& down = find_record(trace, "s.down1");  // 3x3 stride-2 conv, 16 -> 32 ch
+  CHECK(down.kind == LayerKind::Conv2d);
+  CHECK(!down.spectral);
+  CHECK(down.kernel == 3);
+  CHECK(down.conv.stride == 2);
+  CHECK(down.conv.pad == 1);
+  CHECK(down.conv.dilation == 1);
+  CHECK(down.conv.groups == 1);
+  CHECK(down.in == Shape{1, 16, 64, 64});
+  CHECK(down.out == Shape{1, 32, 32, 32});
+  CHECK(down.params == 32 * 16 * 9 + 32);
+  CHECK(down.flops == 2 * 32 * 32 * 32 * 16 * 9);
+  CHECK(down.label() == "conv 3x3/2");
+  CHECK(find_record(trace, "s.up3").label() == "conv 1x1");
+  const LayerRecord& norm = find_record(trace, "s.down1_norm");
+  CHECK(norm.kind == LayerKind::GroupNorm);
+  CHECK(norm.norm_groups == cfg.s_groups);
+  CHECK(norm.in == Shape{1, 32, 32, 32});
+  CHECK(norm.label() == "group_norm");
+  const LayerRecord& attention = find_record(trace, "g.attention");
+  CHECK(attention.kind == LayerKind::Attention);
+  CHECK(attention.heads == cfg.g_heads);
+  CHECK(attention.in == Shape{1, 48, 16, 16});
+  CHECK(attention.label() == "attention 256tok");
+  const LayerRecord& shuffle = find_record(trace, "g.up.0.shuffle");
+  CHECK(shuffle.kind == LayerKind::PixelShuffle);
+  CHECK(shuffle.in == Shape{1, 96, 16, 16});
+  CHECK(shuffle.out == Shape{1, 24, 32, 32});
+  CHECK(shuffle.label() == "pixel_shuffle");
+  // The table shows the label; its line for a layer is fixed.
+  CHECK(trace.table().find("\ns.down1                      conv 3x3/2         [1,32,32,32]       "
+                           "      4640       9.44\n") != std::string::npos);
+
+  Trace dt;
+  SegAwareDiscriminator d(cfg, rng);
+  d.forward(Tensor::zeros({1, 3, 64, 64}), Tensor::zeros({1, 14, 64, 64}), false, &dt);
+  const LayerRecord& sn = find_record(dt, "d.blocks.0.conv2");
+  CHECK(sn.spectral);
+  CHECK(sn.conv.stride == 2);
+  CHECK(sn.label() == "conv 3x3/2 sn");
+  CHECK(find_record(dt, "d.fc").label() == "linear sn");
+  CHECK(find_record(dt, "d.fc").in == Shape{1, cfg.d_channels.back()});
+
+  ParamStore store;
+  Conv2dLayer grouped(store, "grouped", 8, 8, 3, 1, 1, rng, /*with_bias=*/false, /*groups=*/4);
+  Trace gt;
+  grouped(Tensor::zeros({1, 8, 6, 6}), &gt);
+  CHECK(gt.layers[0].conv.groups == 4);
+  CHECK(gt.layers[0].params == 8 * 2 * 9);
+  CHECK(gt.layers[0].label() == "conv 3x3 g4");
+}
+
+TEST_CASE("spatial attention rejects a map of the wrong rank or width, naming the layer") {
+  Rng rng(4);
+  ParamStore store;
+  SpatialAttention attention(store, "g.attention", 8, 2, rng);
+  CHECK_THROWS_WITH(attention(Tensor::zeros({1, 8, 16}), nullptr),
+                    "g.attention: input has shape [1,8,16], expected (N,8,H,W)");
+  CHECK_THROWS_WITH(attention(Tensor::zeros({1, 4, 4, 4}), nullptr),
+                    "g.attention: input has shape [1,4,4,4], expected (N,8,H,W)");
+}
+
 TEST_CASE("every scale and method builds and runs") {
   Rng rng(2);
   for (int scale : {2, 4, 8}) {
