@@ -106,7 +106,7 @@ class FolderWriter {
 };
 
 // Copies samples 0..count-1 of `source` into `writer` as split `split`, named SPLIT_000000,
-// SPLIT_000001, ..., in parallel over the OpenMP threads, then sets the split and finishes
+// SPLIT_000001, ..., in parallel over the threads (parallel_for), then sets the split and finishes
 // (writes dataset.json). `progress(done)` is called from the calling thread as samples
 // complete. Throws the Error of the lowest-numbered sample that failed.
 void write_split(FolderWriter& writer, const Dataset& source, const std::string& split,

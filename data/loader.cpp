@@ -271,7 +271,7 @@ void BatchLoader::finish_slot(Slot& slot) {
 }
 
 void BatchLoader::worker_loop() {
-  // Each worker makes whole samples; a renderer's own OpenMP loops run serially inside it, so
+  // Each worker makes whole samples; a renderer's own parallel_for loops run on this thread alone, so
   // the workers do not oversubscribe the cores.
   set_num_threads(1);
   while (true) {
