@@ -1,8 +1,10 @@
 #include "engine/fileio.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,8 +15,10 @@ namespace ulr {
 
 static std::string sys_error() { return std::strerror(errno); }
 
+static const char* const kTempInfix = ".tmp.";  // PATH.tmp.PID: the temp file of one writer
+
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  std::string tmp = path + kTempInfix + std::to_string(getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw Error(path + ": cannot write: " + sys_error());
   const char* p = static_cast<const char*>(data);
@@ -41,6 +45,32 @@ void write_file_atomic(const std::string& path, const void* data, size_t size) {
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot rename temp file into place: " + why);
   }
+}
+
+// True when `pid` names no process: kill(pid, 0) fails with ESRCH. (EPERM: it runs as someone
+// else, so it counts as running.)
+static bool process_gone(const std::string& pid) {
+  if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) return false;
+  return ::kill(pid_t(std::stol(pid)), 0) != 0 && errno == ESRCH;
+}
+
+int remove_stale_temp_files(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string prefix = path.substr(slash == std::string::npos ? 0 : slash + 1) + kTempInfix;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;  // no folder, no temp files
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) == 0 && process_gone(name.substr(prefix.size())))
+      stale.push_back((slash == std::string::npos ? "" : dir) + name);
+  }
+  ::closedir(d);
+  for (const std::string& file : stale)
+    if (::unlink(file.c_str()) != 0 && errno != ENOENT)
+      throw Error(file + ": cannot remove stale temp file: " + sys_error());
+  return int(stale.size());
 }
 
 std::vector<unsigned char> read_file(const std::string& path) {

@@ -7,8 +7,13 @@
 
 namespace ulr {
 
-// Writes `size` bytes to `path` atomically. Throws Error("PATH: ...") on failure.
+// Writes `size` bytes to `path` atomically, through the temp file PATH.tmp.PID (PID: this
+// process). Throws Error("PATH: ...") on failure.
 void write_file_atomic(const std::string& path, const void* data, size_t size);
+// Removes the temp files write_file_atomic(path) left when its process was killed mid-write:
+// PATH.tmp.PID where PID is all digits and names no running process (a running one may be
+// writing). Returns how many it removed. Throws Error naming the file it cannot remove.
+int remove_stale_temp_files(const std::string& path);
 // Reads a whole file. Throws Error("PATH: cannot open: ...") when it cannot.
 std::vector<unsigned char> read_file(const std::string& path);
 // Creates a folder and its parents (like mkdir -p). Throws Error naming the path on failure.

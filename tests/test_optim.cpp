@@ -1,6 +1,6 @@
 // Optimizers against torch 1.13: three steps on a fixed quadratic, with the parameter values
-// torch.optim printed (script in the comment below), plus gradient clipping and thread
-// independence.
+// torch.optim printed (script in the comment below), plus gradient clipping, thread
+// independence, per-parameter learning-rate scales and Adam's saved state.
 //
 //   p0 = [0.5, -1.25, 2.0, 0.0, -0.3]; a = [1, 2, 0.5, 3, 1.5]; b = [0.1, -0.2, 0.3, 0.05, 0]
 //   p = torch.tensor(p0, requires_grad=True); opt = torch.optim.<...>([p], ...)
@@ -64,7 +64,7 @@ TEST_CASE("Adam matches torch.optim.Adam") {
   check_relative(run([](const Tensor& p) {
                    AdamOptions o;
                    o.lr = 0.1f;
-                   Adam opt({p}, o);
+                   Adam opt({{"p", p}}, o);
                    three_steps(opt, p);
                    CHECK(opt.steps() == 3);
                  }),
@@ -74,7 +74,7 @@ TEST_CASE("Adam matches torch.optim.Adam") {
                    AdamOptions o;
                    o.lr = 0.05f, o.beta1 = 0.8f, o.beta2 = 0.99f, o.eps = 1e-6f;
                    o.weight_decay = 0.1f;
-                   Adam opt({p}, o);
+                   Adam opt({{"p", p}}, o);
                    three_steps(opt, p);
                  }),
                  {0.351071715f, -1.10040569f, 1.85020685f, -0.002175387f, -0.152712554f});
@@ -84,7 +84,7 @@ TEST_CASE("AdamW matches torch.optim.AdamW") {
   check_relative(run([](const Tensor& p) {
                    AdamOptions o;
                    o.lr = 0.1f, o.weight_decay = 0.01f;
-                   Adam opt = AdamW({p}, o);
+                   Adam opt = AdamW({{"p", p}}, o);
                    three_steps(opt, p);
                  }),
                  {0.202370137f, -0.947610497f, 1.69476867f, 0.0215327293f, -0.0127623603f});
@@ -92,7 +92,7 @@ TEST_CASE("AdamW matches torch.optim.AdamW") {
                    AdamOptions o;
                    o.lr = 0.05f, o.beta1 = 0.8f, o.beta2 = 0.99f, o.eps = 1e-6f;
                    o.weight_decay = 0.5f;
-                   Adam opt = AdamW({p}, o);
+                   Adam opt = AdamW({{"p", p}}, o);
                    three_steps(opt, p);
                  }),
                  {0.318524659f, -1.01298726f, 1.70785213f, -0.00230824202f, -0.13507247f});
@@ -101,7 +101,7 @@ TEST_CASE("AdamW matches torch.optim.AdamW") {
 TEST_CASE("SGD matches torch.optim.SGD") {
   auto sgd = [](SgdOptions o) {
     return run([o](const Tensor& p) {
-      Sgd opt({p}, o);
+      Sgd opt({{"p", p}}, o);
       three_steps(opt, p);
     });
   };
@@ -128,7 +128,7 @@ TEST_CASE("optimizers skip parameters without a gradient") {
   Tensor with = Tensor::from_vector({2}, {1.0f, 2.0f}).set_requires_grad(true);
   Tensor without = Tensor::from_vector({2}, {3.0f, 4.0f}).set_requires_grad(true);
   with.grad_data()[0] = 1.0f;
-  Adam adam({with, without}, AdamOptions{});
+  Adam adam({{"with", with}, {"without", without}}, AdamOptions{});
   adam.step();
   CHECK(without.to_vector() == std::vector<float>{3.0f, 4.0f});
   CHECK_FALSE(without.has_grad());
@@ -137,7 +137,7 @@ TEST_CASE("optimizers skip parameters without a gradient") {
   CHECK(with.to_vector()[1] == 2.0f);
   SgdOptions o;
   o.momentum = 0.9f;
-  Sgd sgd({with, without}, o);
+  Sgd sgd({{"with", with}, {"without", without}}, o);
   sgd.step();
   CHECK(sgd.momentum_buffers()[0].defined());
   CHECK_FALSE(sgd.momentum_buffers()[1].defined());
@@ -152,7 +152,7 @@ TEST_CASE("clip_grad_norm matches torch.nn.utils.clip_grad_norm_") {
   const float ga[] = {3.0f, 4.0f}, gb[] = {1.0f, -2.0f, 2.0f, 0.5f};
   std::memcpy(a.grad_data(), ga, sizeof ga);
   std::memcpy(b.grad_data(), gb, sizeof gb);
-  float norm = clip_grad_norm({a, none, b}, 2.0f);
+  float norm = clip_grad_norm({{"a", a}, {"none", none}, {"b", b}}, 2.0f);
   CHECK(norm == doctest::Approx(5.85234976).epsilon(1e-7));
   check_relative(a.grad().to_vector(), {1.0252290964126587f, 1.3669720888137817f});
   check_relative(b.grad().to_vector(), {0.34174302220344543f, -0.6834860444068909f,
@@ -160,7 +160,7 @@ TEST_CASE("clip_grad_norm matches torch.nn.utils.clip_grad_norm_") {
   CHECK_FALSE(none.has_grad());
   // Below the limit nothing changes.
   std::vector<float> before = b.grad().to_vector();
-  float small = clip_grad_norm({a, b}, 100.0f);
+  float small = clip_grad_norm({{"a", a}, {"b", b}}, 100.0f);
   CHECK(small == doctest::Approx(2.0).epsilon(1e-6));
   CHECK(b.grad().to_vector() == before);
 }
@@ -175,17 +175,17 @@ TEST_CASE("optimizer steps are bit-identical for 1 and 2 threads") {
     Tensor q = Tensor::randn({7, 13}, rng).set_requires_grad(true);
     AdamOptions ao;
     ao.weight_decay = 0.05f;
-    Adam adam = AdamW({p, q}, ao);
+    Adam adam = AdamW({{"p", p}, {"q", q}}, ao);
     SgdOptions so;
     so.momentum = 0.9f, so.nesterov = true, so.weight_decay = 1e-4f;
-    Sgd sgd({p, q}, so);
+    Sgd sgd({{"p", p}, {"q", q}}, so);
     std::vector<float> norms;
     for (int s = 0; s < 3; ++s) {
       for (const Tensor& t : {p, q}) {
         float* g = t.grad_data();
         for (int64_t i = 0; i < t.numel(); ++i) g[i] = std::sin(float(i) * 0.37f + float(s)) * 3.0f;
       }
-      norms.push_back(clip_grad_norm({p, q}, 10.0f));
+      norms.push_back(clip_grad_norm({{"p", p}, {"q", q}}, 10.0f));
       adam.step();
       sgd.step();
     }
@@ -207,7 +207,7 @@ TEST_CASE("Adam: a parameter that joins later gets its own bias correction, as i
   Tensor p2 = Tensor::from_vector({1}, {2.0f}).set_requires_grad(true);
   AdamOptions o;
   o.lr = 0.1f;
-  Adam adam({p1, p2}, o);
+  Adam adam({{"p1", p1}, {"p2", p2}}, o);
   p1.grad_data()[0] = 0.5f;
   adam.step();
   CHECK(p2.data()[0] == 2.0f);
@@ -215,6 +215,82 @@ TEST_CASE("Adam: a parameter that joins later gets its own bias correction, as i
   p2.grad_data()[0] = 0.25f;
   adam.step();
   CHECK(p2.data()[0] == doctest::Approx(2.0 - 0.1 * 0.25 / (0.25 + 1e-8)).epsilon(1e-6));
-  CHECK(adam.param_steps()[0] == 2);
-  CHECK(adam.param_steps()[1] == 1);
+  CHECK(adam.param_steps(0) == 2);
+  CHECK(adam.param_steps(1) == 1);
+}
+
+TEST_CASE("Adam saves and loads its own state by parameter name, and continues bit-exactly") {
+  auto make = [](uint64_t seed) {
+    Rng rng(seed);
+    return std::vector<NamedParameter>{{"w", Tensor::randn({3, 4}, rng).set_requires_grad(true)},
+                                       {"b", Tensor::randn({4}, rng).set_requires_grad(true), 0.5f}};
+  };
+  auto gradients = [](const std::vector<NamedParameter>& params, int step) {
+    for (const NamedParameter& p : params) {
+      float* g = p.tensor.grad_data();
+      for (int64_t i = 0; i < p.tensor.numel(); ++i) g[i] = std::cos(float(i) + 0.7f * float(step));
+    }
+  };
+  AdamOptions o;
+  o.lr = 0.05f, o.weight_decay = 0.1f;
+  std::vector<NamedParameter> a = make(3);
+  Adam first = AdamW(a, o);
+  for (int s = 0; s < 2; ++s) {
+    gradients(a, s);
+    first.step();
+  }
+  SafetensorsWriter w;
+  first.save_state(w, "opt.x");
+  const SafetensorsFile file = SafetensorsFile::parse(w.serialize(), "state.safetensors");
+  CHECK(file.contains("opt.x.exp_avg.w"));
+  CHECK(file.contains("opt.x.exp_avg_sq.b"));
+  CHECK(file.metadata().at("opt.x.steps") == "2");
+
+  // Another optimizer over copies of the parameters, given the state, takes the same third step.
+  std::vector<NamedParameter> b = make(3);
+  for (size_t i = 0; i < a.size(); ++i) b[i].tensor.copy_from(a[i].tensor);
+  Adam second = AdamW(b, o);
+  second.load_state(file, "opt.x");
+  CHECK(second.steps() == 2);
+  CHECK(second.param_steps(1) == 2);
+  gradients(a, 2);
+  gradients(b, 2);
+  first.step();
+  second.step();
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].tensor.to_vector() == b[i].tensor.to_vector());
+
+  // State that does not fit is refused by name, and the state stays as it was.
+  std::vector<NamedParameter> renamed = make(3);
+  renamed[1].name = "bias";
+  Adam other = AdamW(renamed, o);
+  CHECK_THROWS_WITH(other.load_state(file, "opt.x"),
+                    doctest::Contains("state.safetensors: tensor \"opt.x.exp_avg.bias\""));
+  CHECK(other.steps() == 0);
+  CHECK(other.param_steps(0) == 0);
+  Adam fewer = AdamW({make(3)[0]}, o);
+  CHECK_THROWS_WITH(fewer.load_state(file, "opt.x"),
+                    doctest::Contains("opt.x.param_steps holds 2 step counts, the optimizer has 1"));
+  CHECK_THROWS_WITH(fewer.load_state(file, "opt.y"),
+                    doctest::Contains("state.safetensors: lacks the optimizer step count opt.y.steps"));
+}
+
+TEST_CASE("a parameter's lr_scale scales its learning rate; set_lr_scale reaches it by name prefix") {
+  // Adam's first step moves a coordinate by about lr * lr_scale; SGD's by exactly lr * lr_scale * g.
+  Tensor g = Tensor::from_vector({1}, {1.0f}).set_requires_grad(true);
+  Tensor s = Tensor::from_vector({1}, {1.0f}).set_requires_grad(true);
+  AdamOptions o;
+  o.lr = 0.1f;
+  Adam adam({{"g.weight", g}, {"s.weight", s}}, o);
+  CHECK(adam.set_lr_scale("g.", 0.25f) == 1);
+  g.grad_data()[0] = s.grad_data()[0] = 1.0f;
+  adam.step();
+  CHECK(1.0f - g.data()[0] == doctest::Approx(0.025).epsilon(1e-6));
+  CHECK(1.0f - s.data()[0] == doctest::Approx(0.1).epsilon(1e-6));
+  SgdOptions so;
+  so.lr = 0.5f;
+  Tensor p = Tensor::from_vector({1}, {1.0f}).set_requires_grad(true);
+  Sgd sgd({{"p", p, 0.5f}}, so);
+  p.grad_data()[0] = 1.0f;
+  sgd.step();
+  CHECK(p.data()[0] == 0.75f);
 }

@@ -211,12 +211,16 @@ TEST_CASE("parity: 5 Adam and 5 AdamW steps on a two-layer conv net") {
     Json p = Json::parse(file.metadata().at(name), path);
     std::vector<std::string> keys = {"w1", "b1", "w2", "b2"};
     std::vector<Tensor> params;
-    for (auto& k : keys) params.push_back(file.tensor("init/" + k).set_requires_grad(true));
+    std::vector<NamedParameter> named;
+    for (auto& k : keys) {
+      params.push_back(file.tensor("init/" + k).set_requires_grad(true));
+      named.push_back({k, params.back()});
+    }
     AdamOptions o;
     o.lr = getf(p, "lr"), o.beta1 = getf(p, "beta1"), o.beta2 = getf(p, "beta2"), o.eps = getf(p, "eps");
     o.weight_decay = getf(p, "weight_decay");
     o.decoupled_weight_decay = std::string(name) == "adamw";
-    Adam optimizer(params, o);
+    Adam optimizer(named, o);
     Conv2dOptions pad1;
     pad1.pad = 1;
     std::vector<float> losses;

@@ -1,10 +1,13 @@
-// The trainer: a small run learns, a resumed run is bit-identical to an uninterrupted one, and a
-// non-finite loss stops the run with a message naming the step and the term.
+// The trainer: a small run learns, a resumed run is bit-identical to an uninterrupted one (also
+// from a checkpoint of the first format), a refused resume changes nothing, a resumed run's
+// metrics hold each step once, stale temp files go, and a non-finite loss stops the run with a
+// message naming the step and the term.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <unistd.h>
 
 #include "engine/fileio.h"
 #include "engine/json.h"
@@ -39,6 +42,13 @@ std::string run_dir(const std::string& name) {
   return d;
 }
 
+// The training and validation views a config asks for.
+struct Views {
+  ViewSet train, val;
+  explicit Views(const TrainConfig& cfg)
+      : train(load_views(cfg, "train", cfg.train_views)), val(load_views(cfg, "val", cfg.val_views)) {}
+};
+
 // Options of a quiet run in a fresh folder.
 TrainOptions quiet_run(const std::string& name) {
   TrainOptions o;
@@ -67,6 +77,26 @@ void check_joined(const TrainResult& before, const TrainResult& after, const Tra
     INFO("step " << i);
     CHECK(joined[i] == whole.losses[i]);
   }
+}
+
+std::string read_text(const std::string& path) {
+  std::vector<unsigned char> bytes = read_file(path);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+void write_text(const std::string& path, const std::string& text) { write_file_atomic(path, text.data(), text.size()); }
+
+// metrics.jsonl without the one value that depends on timing (samples_per_s).
+std::vector<std::string> metrics_records(const std::string& path) {
+  std::vector<std::string> records;
+  const std::string text = read_text(path);
+  for (size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    Json line = Json::parse(text.substr(at, end - at)), kept = Json::object();
+    for (const auto& [k, v] : line.members())
+      if (k != "samples_per_s") kept.set(k, v);
+    records.push_back(kept.dump());
+  }
+  return records;
 }
 
 // mIoU of always predicting the most frequent class of the set.
@@ -103,11 +133,10 @@ TEST_CASE("a short run learns: validation mIoU far above the majority-class pred
   cfg.steps = 300;
   cfg.eval_every = 100;
   cfg.lr = 5e-3f;
-  ViewSet train_set = load_views(cfg, "train", cfg.train_views);
-  ViewSet val_set = load_views(cfg, "val", cfg.val_views);
+  Views views(cfg);
   TrainOptions opt = quiet_run("learns");
-  TrainResult r = train(cfg, train_set, val_set, opt);
-  double chance = majority_miou(val_set, cfg.model.num_classes);
+  TrainResult r = train(cfg, views.train, views.val, opt);
+  double chance = majority_miou(views.val, cfg.model.num_classes);
   MESSAGE("val mIoU " << r.best_val_miou << " vs majority-class " << chance << "; loss "
                       << r.losses.front() << " -> " << r.losses.back());
   CHECK(r.steps_done == 300);
@@ -125,23 +154,22 @@ TEST_CASE("resume continues bit-exactly (joint method with the SAD, both stages)
   cfg.eval_every = 4;
   cfg.train_views = 24;  // several epochs in 10 steps: the epoch re-entry is exercised
   cfg.val_views = 8;
-  ViewSet train_set = load_views(cfg, "train", cfg.train_views);
-  ViewSet val_set = load_views(cfg, "val", cfg.val_views);
+  Views views(cfg);
 
   TrainOptions whole = quiet_run("whole");
-  TrainResult a = train(cfg, train_set, val_set, whole);
+  TrainResult a = train(cfg, views.train, views.val, whole);
   REQUIRE(a.losses.size() == 10);
 
   TrainOptions first = whole;
   first.out_dir = run_dir("split");
   first.stop_after = 5;  // stops inside stage 2, mid-epoch
-  TrainResult b1 = train(cfg, train_set, val_set, first);
+  TrainResult b1 = train(cfg, views.train, views.val, first);
   CHECK(b1.interrupted);
   CHECK(b1.steps_done == 5);
   TrainOptions second = first;
   second.stop_after = -1;
   second.resume = true;
-  TrainResult b2 = train(cfg, train_set, val_set, second);
+  TrainResult b2 = train(cfg, views.train, views.val, second);
   CHECK(b2.steps_done == 10);
   check_joined(b1, b2, a);
   CHECK(b2.best_val_miou == a.best_val_miou);
@@ -149,21 +177,20 @@ TEST_CASE("resume continues bit-exactly (joint method with the SAD, both stages)
   // A different configuration refuses to resume.
   TrainConfig other = cfg;
   other.lr = 1e-2f;
-  CHECK_THROWS_WITH(train(other, train_set, val_set, second), doctest::Contains("different configuration"));
+  CHECK_THROWS_WITH(train(other, views.train, views.val, second), doctest::Contains("different configuration"));
 }
 
 TEST_CASE("resume accepts a checkpoint written before a config key existed, if it holds the default") {
   TrainConfig cfg = four_step_config(Method::Joint);
-  ViewSet train_set = load_views(cfg, "train", cfg.train_views);
-  ViewSet val_set = load_views(cfg, "val", cfg.val_views);
+  Views views(cfg);
 
   TrainOptions whole = quiet_run("oldkey-whole");
-  TrainResult a = train(cfg, train_set, val_set, whole);
+  TrainResult a = train(cfg, views.train, views.val, whole);
 
   TrainOptions first = whole;
   first.out_dir = run_dir("oldkey-split");
   first.stop_after = 3;
-  TrainResult b1 = train(cfg, train_set, val_set, first);
+  TrainResult b1 = train(cfg, views.train, views.val, first);
   REQUIRE(b1.steps_done == 3);
 
   // Rewrite the checkpoint as an older build would have: its config without `sad_fake`.
@@ -183,27 +210,141 @@ TEST_CASE("resume accepts a checkpoint written before a config key existed, if i
   second.resume = true;
   TrainConfig hard = cfg;
   hard.sad_fake = "hard";  // the old build knew only the soft map: refused
-  CHECK_THROWS_WITH(train(hard, train_set, val_set, second), doctest::Contains("different configuration"));
-  TrainResult b2 = train(cfg, train_set, val_set, second);  // the default: accepted, bit-exact
+  CHECK_THROWS_WITH(train(hard, views.train, views.val, second), doctest::Contains("different configuration"));
+  TrainResult b2 = train(cfg, views.train, views.val, second);  // the default: accepted, bit-exact
   check_joined(b1, b2, a);
+}
+
+TEST_CASE("a refused resume changes nothing in the run folder") {
+  TrainConfig cfg = four_step_config(Method::Joint);
+  Views views(cfg);
+  TrainOptions opt = quiet_run("refused");
+  opt.stop_after = 3;
+  train(cfg, views.train, views.val, opt);
+  const std::string ckpt = opt.out_dir + "/checkpoint.safetensors";
+  const std::string config = read_text(opt.out_dir + "/config.json");
+  const std::string metrics = read_text(opt.out_dir + "/metrics.jsonl");
+  opt.resume = true;
+
+  TrainConfig other = cfg;
+  other.lr = 1e-2f;
+  CHECK_THROWS_WITH(train(other, views.train, views.val, opt), doctest::Contains("different configuration"));
+  CHECK(read_text(opt.out_dir + "/config.json") == config);  // the run's configuration survives
+  CHECK(read_text(opt.out_dir + "/metrics.jsonl") == metrics);
+
+  // A checkpoint of a later format is refused by name and version.
+  SafetensorsWriter w;
+  w.add_file(SafetensorsFile::read(ckpt));
+  w.set_metadata("version", std::to_string(kCheckpointVersion + 1));
+  w.write(ckpt);
+  const std::string refused = ckpt + ": checkpoint version '2' is not supported (this build reads version 1)";
+  CHECK_THROWS_WITH(train(cfg, views.train, views.val, opt), doctest::Contains(refused.c_str()));
+  CHECK(read_text(opt.out_dir + "/metrics.jsonl") == metrics);
+}
+
+TEST_CASE("--resume without a checkpoint names the folder and creates nothing") {
+  TrainConfig cfg = four_step_config(Method::Mmt1);
+  Views views(cfg);
+  TrainOptions opt = quiet_run("nothing-to-resume");
+  opt.resume = true;
+  CHECK_THROWS_WITH(train(cfg, views.train, views.val, opt),
+                    doctest::Contains((opt.out_dir + ": no checkpoint to resume (" + opt.out_dir +
+                                       "/checkpoint.safetensors does not exist)").c_str()));
+  CHECK_FALSE(file_exists(opt.out_dir));
+}
+
+TEST_CASE("a resumed run cuts metrics.jsonl back to its checkpoint: every step logged once") {
+  TrainConfig cfg = four_step_config(Method::Fjl1);
+  Views views(cfg);
+  TrainOptions whole = quiet_run("cut-whole");
+  whole.log_every = 1;
+  train(cfg, views.train, views.val, whole);
+
+  TrainOptions split = whole;
+  split.out_dir = run_dir("cut-split");
+  split.stop_after = 3;
+  train(cfg, views.train, views.val, split);
+  // As a run killed after its checkpoint at step 3 leaves it: lines past step 3, the last one cut
+  // short by the kill.
+  const std::string metrics = split.out_dir + "/metrics.jsonl";
+  write_text(metrics, read_text(metrics) + "{\"step\":4,\"stage\":2,\"loss\":1}\n" +
+                          "{\"step\":4,\"val_miou\":0.5}\n{\"step\":5,\"lo");
+  split.stop_after = -1;
+  split.resume = true;
+  train(cfg, views.train, views.val, split);
+  const std::vector<std::string> want = metrics_records(whole.out_dir + "/metrics.jsonl");
+  REQUIRE(want.size() == 5);  // steps 1-4 and the validation at 4
+  CHECK(metrics_records(metrics) == want);
+}
+
+TEST_CASE("a run removes the temp files of its files that a killed writer left, and only those") {
+  TrainConfig cfg = four_step_config(Method::Mmt1);
+  Views views(cfg);
+  TrainOptions opt = quiet_run("stale");
+  make_dirs(opt.out_dir);
+  const std::string gone = ".tmp.999999999";  // above any pid_max: no such process
+  const std::vector<std::string> stale = {"checkpoint.safetensors" + gone, "config.json" + gone,
+                                          "metrics.jsonl" + gone, "best.safetensors" + gone};
+  const std::vector<std::string> kept = {"checkpoint.safetensors.tmp.1",  // pid 1 runs: it may be writing
+                                         "notes.txt" + gone, "checkpoint.safetensors.tmp.12x", "config.json.tmp."};
+  auto plant = [&](const std::vector<std::string>& names) {
+    for (const std::string& name : names) write_text(opt.out_dir + "/" + name, "partial");
+  };
+  plant(stale);
+  plant(kept);
+  train(cfg, views.train, views.val, opt);
+  for (const std::string& name : stale) CHECK_MESSAGE(!file_exists(opt.out_dir + "/" + name), name);
+  for (const std::string& name : kept) CHECK_MESSAGE(file_exists(opt.out_dir + "/" + name), name);
+
+  plant(stale);  // a resumed run too, once its checkpoint is accepted
+  opt.resume = true;
+  train(cfg, views.train, views.val, opt);
+  for (const std::string& name : stale) CHECK_MESSAGE(!file_exists(opt.out_dir + "/" + name), name);
+}
+
+TEST_CASE("a checkpoint of the first format (no version key) resumes bit-exactly") {
+  // Written by the build before checkpoints carried a version: a joint run with the SAD, hard
+  // fake maps, G at half the learning rate, stopped after 3 of 2 + 4 steps (inside stage 2).
+  const std::string fixture = ULRSEG_SOURCE_DIR "/tests/fixtures/checkpoint-v1.safetensors";
+  SafetensorsFile f = SafetensorsFile::read(fixture);
+  REQUIRE_FALSE(f.metadata().count("version"));
+  REQUIRE(f.metadata().at("step") == "3");
+  TrainConfig cfg = TrainConfig::from_json(Json::parse(f.metadata().at("config")), fixture);
+  Views views(cfg);
+
+  TrainResult whole = train(cfg, views.train, views.val, quiet_run("v1-whole"));
+  REQUIRE(whole.losses.size() == 6);
+  TrainOptions opt = quiet_run("v1-resumed");
+  make_dirs(opt.out_dir);
+  SafetensorsWriter copy;
+  copy.add_file(f);
+  copy.write(opt.out_dir + "/checkpoint.safetensors");
+  opt.resume = true;
+  TrainResult resumed = train(cfg, views.train, views.val, opt);
+  REQUIRE(resumed.losses.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("step " << 3 + i);
+    CHECK(resumed.losses[i] == whole.losses[3 + i]);
+  }
+  CHECK(resumed.best_val_miou == whole.best_val_miou);
+  CHECK(SafetensorsFile::read(opt.out_dir + "/checkpoint.safetensors").metadata().at("version") == "1");
 }
 
 TEST_CASE("training losses do not depend on the thread count") {
   TrainConfig cfg = four_step_config(Method::Fjl1);
-  ViewSet train_set = load_views(cfg, "train", cfg.train_views);
-  ViewSet val_set = load_views(cfg, "val", cfg.val_views);
+  Views views(cfg);
   TrainOptions opt;
   opt.quiet = true;
   std::vector<double> l1, l2;
   {
     ThreadScope t(1);
     opt.out_dir = run_dir("t1");
-    l1 = train(cfg, train_set, val_set, opt).losses;
+    l1 = train(cfg, views.train, views.val, opt).losses;
   }
   {
     ThreadScope t(2);
     opt.out_dir = run_dir("t2");
-    l2 = train(cfg, train_set, val_set, opt).losses;
+    l2 = train(cfg, views.train, views.val, opt).losses;
   }
   CHECK(l1 == l2);
 }
@@ -215,11 +356,10 @@ TEST_CASE("a non-finite loss stops the run, naming the step and the term") {
   cfg.train_views = 8;
   cfg.val_views = 8;
   cfg.augment = false;
-  ViewSet train_set = load_views(cfg, "train", cfg.train_views);
-  ViewSet val_set = load_views(cfg, "val", cfg.val_views);
-  for (int64_t i = 0; i < train_set.hr.numel(); i += 97) train_set.hr.data()[i] = NAN;
+  Views views(cfg);
+  for (int64_t i = 0; i < views.train.hr.numel(); i += 97) views.train.hr.data()[i] = NAN;
   TrainOptions opt = quiet_run("nan");
-  CHECK_THROWS_WITH(train(cfg, train_set, val_set, opt), doctest::Contains("step 0: loss term 'mse' is not finite"));
+  CHECK_THROWS_WITH(train(cfg, views.train, views.val, opt), doctest::Contains("step 0: loss term 'mse' is not finite"));
 }
 
 TEST_CASE("config: unknown keys and bad values name the key") {

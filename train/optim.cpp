@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "engine/error.h"
 #include "engine/parallel.h"
@@ -44,21 +45,27 @@ double as_decimal(float x) {
   return std::strtod(buf, nullptr);
 }
 
+// A parameter's learning rate: lr * lr_scale, as torch's parameter group computes it from two
+// Python floats (a scale of 1 leaves lr as it is).
+double scaled_lr(double lr, float lr_scale) { return lr_scale == 1.0f ? lr : lr * as_decimal(lr_scale); }
+
 }  // namespace
 
 // ---- SGD ----------------------------------------------------------------------------------
 
-Sgd::Sgd(std::vector<Tensor> params, SgdOptions opt)
+Sgd::Sgd(std::vector<NamedParameter> params, SgdOptions opt)
     : params_(std::move(params)), momentum_(params_.size()), opt_(opt) {}
 
 void Sgd::step() {
   NoGrad no_grad;
-  const float lr = opt_.lr, momentum = opt_.momentum, weight_decay = opt_.weight_decay;
+  const float momentum = opt_.momentum, weight_decay = opt_.weight_decay;
   const float one_minus_dampening = float(1.0 - as_decimal(opt_.dampening));
   const bool nesterov = opt_.nesterov;
   for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i];
+    const Tensor& p = params_[i].tensor;
     if (!p.has_grad()) continue;
+    const float lr_scale = params_[i].lr_scale;
+    const float lr = lr_scale == 1.0f ? opt_.lr : float(scaled_lr(as_decimal(opt_.lr), lr_scale));
     // The first step copies the gradient into the buffer (torch: buf = clone(d_p)); later
     // steps blend into it. A buffer restored from a checkpoint counts as started.
     const bool first = momentum != 0 && !momentum_[i].defined();
@@ -84,22 +91,26 @@ void Sgd::step() {
 }
 
 void Sgd::zero_grad() {
-  for (const Tensor& p : params_) p.zero_grad();
+  for (const NamedParameter& p : params_) p.tensor.zero_grad();
 }
 
 // ---- Adam / AdamW -------------------------------------------------------------------------
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions opt)
+Adam::Adam(std::vector<NamedParameter> params, AdamOptions opt)
     : params_(std::move(params)), param_steps_(params_.size(), 0), opt_(opt) {
-  for (const Tensor& p : params_) {
-    m_.push_back(Tensor::zeros(p.shape()));
-    v_.push_back(Tensor::zeros(p.shape()));
+  std::set<std::string> names;
+  for (const NamedParameter& p : params_) {
+    ULR_CHECK(names.insert(p.name).second, "Adam: parameter name " + p.name + " is not unique");
+    m_.push_back(Tensor::zeros(p.tensor.shape()));
+    v_.push_back(Tensor::zeros(p.tensor.shape()));
   }
 }
 
-void Adam::set_lr_scales(std::vector<float> scales) {
-  ULR_CHECK(scales.empty() || scales.size() == params_.size(), "Adam: one lr scale per parameter");
-  lr_scales_ = std::move(scales);
+int Adam::set_lr_scale(const std::string& prefix, float scale) {
+  int count = 0;
+  for (NamedParameter& p : params_)
+    if (p.name.compare(0, prefix.size(), prefix) == 0) p.lr_scale = scale, ++count;
+  return count;
 }
 
 void Adam::step() {
@@ -114,9 +125,9 @@ void Adam::step() {
   const float l2 = opt_.decoupled_weight_decay ? 0.0f : float(weight_decay);  // Adam: g += wd*p
 
   for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i];
+    const Tensor& p = params_[i].tensor;
     if (!p.has_grad()) continue;
-    const double lr = lr_scales_.empty() ? base_lr : base_lr * as_decimal(lr_scales_[i]);
+    const double lr = scaled_lr(base_lr, params_[i].lr_scale);
     const float decay_factor = float(1.0 - lr * weight_decay);  // AdamW: param.mul_(1 - lr*wd)
     // Bias corrections count this parameter's own steps (as torch's per-parameter state), so a
     // parameter that joins later (S after G's pretraining) starts with a full correction.
@@ -147,16 +158,50 @@ void Adam::step() {
 }
 
 void Adam::zero_grad() {
-  for (const Tensor& p : params_) p.zero_grad();
+  for (const NamedParameter& p : params_) p.tensor.zero_grad();
+}
+
+void Adam::save_state(SafetensorsWriter& writer, const std::string& prefix) const {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    writer.add(prefix + ".exp_avg." + params_[i].name, m_[i]);
+    writer.add(prefix + ".exp_avg_sq." + params_[i].name, v_[i]);
+  }
+  writer.set_metadata(prefix + ".steps", std::to_string(t_));
+  writer.add_i64(prefix + ".param_steps", {int64_t(param_steps_.size())}, param_steps_);
+}
+
+void Adam::load_state(const SafetensorsFile& file, const std::string& prefix) {
+  const auto& md = file.metadata();
+  auto steps = md.find(prefix + ".steps");
+  if (steps == md.end()) throw Error(file.label() + ": lacks the optimizer step count " + prefix + ".steps");
+  char* end = nullptr;
+  const int64_t t = std::strtoll(steps->second.c_str(), &end, 10);
+  if (steps->second.empty() || *end != '\0' || t < 0)
+    throw Error(file.label() + ": " + prefix + ".steps is not a step count ('" + steps->second + "')");
+  std::vector<int64_t> param_steps = file.integers(prefix + ".param_steps");
+  if (param_steps.size() != params_.size())
+    throw Error(file.label() + ": " + prefix + ".param_steps holds " + std::to_string(param_steps.size()) +
+                " step counts, the optimizer has " + std::to_string(params_.size()) + " parameters");
+  // Read everything before changing anything, so that a bad file leaves the state as it was.
+  std::vector<Tensor> m, v;
+  for (const NamedParameter& p : params_) {
+    m.push_back(file.tensor(prefix + ".exp_avg." + p.name, p.tensor.shape()));
+    v.push_back(file.tensor(prefix + ".exp_avg_sq." + p.name, p.tensor.shape()));
+  }
+  m_ = std::move(m);
+  v_ = std::move(v);
+  param_steps_ = std::move(param_steps);
+  t_ = t;
 }
 
 // ---- Gradient clipping --------------------------------------------------------------------
 
-float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+float clip_grad_norm(const std::vector<NamedParameter>& params, float max_norm) {
   // Sum of squares in double: per chunk (eight fixed lanes), then chunks in order, then
   // parameters in order. The same additions happen for any thread count.
   double total = 0;
-  for (const Tensor& p : params) {
+  for (const NamedParameter& named : params) {
+    const Tensor& p = named.tensor;
     if (!p.has_grad()) continue;
     const float* g = p.grad_data();
     const int64_t n = p.numel();
@@ -179,7 +224,8 @@ float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
   // NaN norm propagates into the gradients as it does in torch.
   if (!(coefficient >= 1.0)) {
     const float scale = float(coefficient);
-    for (const Tensor& p : params) {
+    for (const NamedParameter& named : params) {
+      const Tensor& p = named.tensor;
       if (!p.has_grad()) continue;
       float* __restrict g = p.grad_data();
       parallel_for(p.numel(), kGrain, [&](int64_t begin, int64_t end) {

@@ -1,10 +1,10 @@
-// The trainer (DESIGN §5): the paper's two stages and loss, the baselines, validation mIoU,
-// best checkpoint, JSONL metrics, progress, atomic checkpoints, bit-exact resume, Ctrl-C
-// saving and a stop on a non-finite loss. One run lives in one folder:
-//   config.json         the resolved configuration
-//   metrics.jsonl       one JSON object per logged step and per validation
-//   checkpoint.safetensors  latest state (weights, optimizer moments, step, RNG state)
-//   best.safetensors    the weights with the best validation mIoU (a ulrseg weights file)
+// The trainer: the paper's two stages and loss, the baselines, validation mIoU, best
+// checkpoint, JSONL metrics, progress, atomic checkpoints, bit-exact resume, Ctrl-C saving and a
+// stop on a non-finite loss. One run lives in one folder (docs/FORMATS.md):
+//   config.json             the resolved configuration
+//   metrics.jsonl           one JSON object per logged step and per validation
+//   checkpoint.safetensors  latest state (weights, optimizer state, step, best mIoU, config)
+//   best.safetensors        the weights with the best validation mIoU (a ulrseg weights file)
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -19,6 +19,19 @@
 #include "train/optim.h"
 
 namespace ulr {
+
+constexpr const char* kCheckpointFormat = "ulrseg-checkpoint";
+// The checkpoint layout this build writes and reads (metadata "version"). A checkpoint without
+// the key was written before versions existed, in the layout of version 1.
+constexpr int kCheckpointVersion = 1;
+
+// Where a run stands: what a checkpoint records besides the weights and optimizer state.
+struct RunPosition {
+  int64_t step = 0;           // steps done
+  double best_val_miou = -1;  // the best validation mIoU so far; -1 before the first validation
+};
+
+struct LossTerms;  // the loss terms of one step, checked as they are computed (trainer.cpp)
 
 // The SAD's real segmentation for labels (B,H,W), given S's detached probabilities (B,K,H,W)
 // on the same batch. tau = 1: one-hot GT (the paper). tau < 1: the "scaling" of Luc et al.
@@ -38,23 +51,28 @@ Tensor sad_fake_segmentation(const Tensor& probs, bool hard);
 class TrainState {
  public:
   // Builds the networks from cfg (initialised from cfg.seed). The AFE teacher is `teacher` when
-  // given, otherwise loaded from cfg.teacher when the config uses the feature loss.
+  // given, otherwise loaded from cfg.teacher when the config uses the feature loss. The SAD's
+  // parameters take gradients only during its own step (requires_grad is off otherwise).
   explicit TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher = nullptr);
 
-  // One step on a batch. stage 1: G on the pixel loss; stage 2: the method's loss (DESIGN §1):
+  // One step on a batch. stage 1: G on the pixel loss; stage 2: the method's loss:
   //   joint  D step on (HR, GT as sad_real_segmentation) vs (SR, softmax(S(SR))) detached, then G+S on
   //          (1-a)(l1 MSE + l2 L_fea + l3 L_adv) + a CE
   //   fjl1   (1-a) l1 MSE + a CE;  mmt1 and hr: CE.
-  // hr (B,3,H,W), ulr (B,3,h,w) (ignored for hr), labels (B,H,W). Returns the loss terms
-  // {"loss", "ce", "mse", "fea", "d", "adv", "grad_norm"} (those that apply). Throws Error
-  // naming `step` and the term when a loss is not finite; nothing is updated then.
+  // G learns at lr in stage 1 and at g_lr_scale * lr in stage 2. hr (B,3,H,W), ulr (B,3,h,w)
+  // (ignored for hr), labels (B,H,W). Returns the loss terms {"loss", "ce", "mse", "fea", "d",
+  // "adv", "grad_norm"} (those that apply, in that order). Throws Error naming `step` and the
+  // term when a loss is not finite; G and S are not updated then (D may have taken its step).
   Json step(int stage, const Tensor& hr, const Tensor& ulr, const Labels& labels, int64_t step);
 
   void set_learning_rates(float lr, float lr_d);
-  // Weights, optimizer moments and metadata (step, best mIoU, config) in one safetensors file.
-  void save_checkpoint(const std::string& path, int64_t step, double best_miou) const;
-  // Restores a checkpoint written with the same config; returns {step, best mIoU}.
-  std::pair<int64_t, double> load_checkpoint(const std::string& path);
+  // Weights, optimizer state and metadata (format, version, step, best mIoU, config) in one
+  // safetensors file, written atomically.
+  void save_checkpoint(const std::string& path, const RunPosition& at) const;
+  // Restores a checkpoint written with this configuration and returns where it stands. Throws
+  // Error naming `path` when it is not a checkpoint, its version is not kCheckpointVersion, its
+  // configuration differs, or a tensor is missing or has another shape.
+  RunPosition load_checkpoint(const std::string& path);
 
   const TrainConfig& config() const { return cfg_; }
   ULRNet& net() { return net_; }
@@ -62,15 +80,21 @@ class TrainState {
   ULRNet* teacher() { return teacher_.get(); }
 
  private:
+  // The loss of one stage and method, each term recorded in `terms`.
+  Tensor stage1_loss(const Tensor& hr, const Tensor& ulr, LossTerms& terms);
+  Tensor joint_loss(const Tensor& hr, const Tensor& ulr, const Labels& labels, LossTerms& terms);
+  Tensor fjl1_loss(const Tensor& hr, const Tensor& ulr, const Labels& labels, LossTerms& terms);
+  Tensor segmentation_loss(const Tensor& hr, const Tensor& ulr, const Labels& labels, LossTerms& terms);
+  // One optimisation step of the SAD on (HR, real map) against (sr, fake_map), both detached.
+  void discriminator_step(const Tensor& hr, const Tensor& sr, const Tensor& fake_map, const Labels& labels,
+                          LossTerms& terms);
+
   TrainConfig cfg_;
-  ULRNet net_;
-  std::unique_ptr<SegAwareDiscriminator> disc_;
-  std::unique_ptr<ULRNet> teacher_;
-  std::vector<Tensor> net_params_, d_params_;
-  std::vector<std::string> net_names_, d_names_;  // aligned with the optimizers' parameters
-  Adam opt_net_, opt_d_;
-  std::vector<float> main_stage_lr_scales_;  // G at g_lr_scale, S at 1 (empty: all 1)
   bool use_afe_ = false, use_sad_ = false;
+  ULRNet net_;
+  std::unique_ptr<SegAwareDiscriminator> disc_;  // when use_sad_
+  std::unique_ptr<ULRNet> teacher_;              // when use_afe_
+  Adam opt_net_, opt_d_;                         // G and S; the SAD
 };
 
 struct TrainOptions {
@@ -92,8 +116,11 @@ struct TrainResult {
   double seconds = 0;
 };
 
-// Runs (or resumes) training. Throws Error naming the step and loss term on a non-finite loss,
-// keeping the last good checkpoint.
+// Runs (or resumes) training in opt.out_dir. A fresh run creates the folder and overwrites its
+// files. A resumed run changes nothing before its checkpoint is accepted (throws Error naming
+// the folder when there is none), then cuts metrics.jsonl back to the checkpoint's step. Both
+// first remove the temp files of the run's files that a killed process left. Throws Error
+// naming the step and loss term on a non-finite loss, keeping the last good checkpoint.
 TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSet& val_set,
                   const TrainOptions& opt);
 
