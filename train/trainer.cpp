@@ -42,7 +42,7 @@ struct Stage {
 // Linear warmup, then cosine decay to zero (or constant), within a stage.
 float learning_rate(const TrainConfig& cfg, float base, int64_t t, int64_t length) {
   float warm = cfg.warmup > 0 && t < cfg.warmup ? float(t + 1) / float(cfg.warmup) : 1.0f;
-  if (cfg.schedule == "constant" || length <= 1) return base * warm;
+  if (cfg.schedule == Schedule::Constant || length <= 1) return base * warm;
   double progress = double(t) / double(length);
   return base * warm * float(0.5 * (1.0 + std::cos(M_PI * progress)));
 }
@@ -209,7 +209,7 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
       pixel = add(pixel, scale(fea, cfg.lambda_fea));
     }
     if (use_sad_) {
-      Tensor probs = sad_fake_segmentation(softmax(logits, 1), cfg.sad_fake == "hard");
+      Tensor probs = sad_fake_segmentation(softmax(logits, 1), cfg.sad_fake == SadFake::Hard);
       // Discriminator step: real = (HR, GT: one-hot, or scaled by sad_real_tau < 1), fake =
       // (SR, softmax(S(SR)) or, with sad_fake "hard", its one-hot argmax), detached.
       opt_d_.zero_grad();
