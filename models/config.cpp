@@ -21,7 +21,8 @@ Method parse_method(const std::string& s, const std::string& where) {
   return parse_enum<Method>(Json(s), where + ": method");
 }
 
-std::string join_names(const std::vector<std::string>& names, const char* separator, const char* last_separator) {
+std::string join_names(const std::vector<std::string>& names, const char* separator,
+                       const char* last_separator) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) out += i + 1 == names.size() ? last_separator : separator;
@@ -54,12 +55,14 @@ std::string format_key_help(const std::vector<KeyHelp>& rows) {
   }
   std::string out;
   for (const KeyHelp& r : rows) {
-    auto column = [&](const std::string& text, size_t width) { out += text + std::string(width - text.size() + 2, ' '); };
+    auto column = [&](const std::string& text, size_t width) {
+      out += text + std::string(width - text.size() + 2, ' ');
+    };
     out += "  ";
     column(r.key, key_width);
     column(r.default_value, default_width);
     column(r.allowed, allowed_width);
-    out += std::string(r.help) + "\n";
+    out += r.help + "\n";
   }
   return out;
 }
@@ -88,7 +91,8 @@ void ModelConfig::validate(const std::string& label) const {
   if (in_h % 4 || in_w % 4) bad("in_h and in_w must be multiples of 4");
   if (scale != 2 && scale != 4 && scale != 8) bad("scale must be 2, 4 or 8");
   if (g_channels % g_heads)
-    bad("g_channels (" + std::to_string(g_channels) + ") must be divisible by g_heads (" + std::to_string(g_heads) + ")");
+    bad("g_channels (" + std::to_string(g_channels) + ") must be divisible by g_heads (" +
+        std::to_string(g_heads) + ")");
   if (int(g_up_channels.size()) < up_stages() || g_up_channels.size() > 3)
     bad("g_up_channels needs one width per factor of 2 of scale (at most 3)");
   if (s_channels.size() != 4) bad("s_channels needs 4 widths");

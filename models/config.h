@@ -29,7 +29,8 @@ namespace ulr {
 template <class E> struct EnumNames;
 
 // The names joined: ("a", "b", "c") with ", " and " or " -> "a, b or c".
-std::string join_names(const std::vector<std::string>& names, const char* separator, const char* last_separator);
+std::string join_names(const std::vector<std::string>& names, const char* separator,
+                       const char* last_separator);
 template <class E> std::vector<std::string> enum_names() {
   std::vector<std::string> out;
   for (int i = 0; i < EnumNames<E>::count; ++i) out.push_back(EnumNames<E>::name(E(i)));
@@ -51,7 +52,7 @@ template <class E> E parse_enum(const Json& v, const std::string& where) {
 //   hr     S on the HR views (the upper bound, and the AFE teacher)
 enum class Method { Joint, Fjl1, Mmt1, Hr };
 const char* method_name(Method m);
-// Parses a method name; throws Error("<where>: method: expected joint, fjl1, mmt1 or hr, got "X"").
+// Parses a method name; throws Error("<where>: method: expected joint, fjl1, mmt1 or hr, got ...").
 Method parse_method(const std::string& name, const std::string& where);
 template <> struct EnumNames<Method> {
   static constexpr int count = 4;
@@ -120,8 +121,9 @@ struct ModelConfig {
   void validate(const std::string& label) const;
 };
 
-// Widths stay at most 512 and blocks at most 64, so a config (or a weights file's metadata)
-// cannot ask for more than ~1.2 GB of parameters before a tensor is read.
+// The model's keys, in the order to_json writes them (that of every weights file so far). Widths
+// stay at most 512 and G's blocks at most 64, so a config (or a weights file's metadata) cannot
+// make the networks allocate more than about 1.6 GB of parameters before a tensor is read.
 using ModelField = ConfigField<ModelConfig, int, std::vector<int>>;
 inline constexpr ModelField kModelFields[] = {
     {"in_h", &ModelConfig::in_h, "ULR input height (a multiple of 4)", 4, 256},
@@ -144,7 +146,8 @@ static_assert(std::size(kModelFields) == member_count<ModelConfig>(),
 
 // Messages start "<label>: <key>: " (key with its prefix, "model.g_heads") and say what was
 // expected: "expected an integer in [1, 64], got 0".
-[[noreturn]] void bad_config_value(const std::string& where, const std::string& expected, const Json& got);
+[[noreturn]] void bad_config_value(const std::string& where, const std::string& expected,
+                                   const Json& got);
 std::string range_text(double lo, double hi);  // "[1, 64]"
 
 template <class T> Json value_json(const T& x) {
@@ -159,69 +162,81 @@ template <class T> Json value_json(const T& x) {
   else return Json(x);  // int, bool, string
 }
 
-// Checks an integer or a number against [lo, hi]; a nested config validates itself.
-template <class T> void check_value(const T& x, const std::string& label, const std::string& key, double lo, double hi) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (!(double(x) >= lo && double(x) <= hi)) bad_config_value(label + ": " + key, "a number in " + range_text(lo, hi), value_json(x));
-  } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, uint64_t>) {
-    if (!(double(x) >= lo && double(x) <= hi)) bad_config_value(label + ": " + key, "an integer in " + range_text(lo, hi), value_json(x));
+// A number kind of value: int, uint64_t or float (not bool).
+template <class T> constexpr bool is_config_number = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+// "an integer in [1, 64]", "a number in [0, 10]".
+template <class T> std::string number_text(double lo, double hi) {
+  return (std::is_integral_v<T> ? "an integer in " : "a number in ") + range_text(lo, hi);
+}
+
+// Checks a number (or each item of a list) against [lo, hi]; a nested config validates itself.
+template <class T>
+void check_value(const T& x, const std::string& label, const std::string& key, double lo, double hi) {
+  if constexpr (is_config_number<T>) {
+    if (!(double(x) >= lo && double(x) <= hi))
+      bad_config_value(label + ": " + key, number_text<T>(lo, hi), value_json(x));
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {
-    for (size_t i = 0; i < x.size(); ++i) check_value(x[i], label, key + "[" + std::to_string(i) + "]", lo, hi);
+    for (size_t i = 0; i < x.size(); ++i)
+      check_value(x[i], label, key + "[" + std::to_string(i) + "]", lo, hi);
   } else if constexpr (std::is_class_v<T> && !std::is_same_v<T, std::string>) {
     x.validate(label);
   }
 }
 
 // Reads one JSON value into `out`, checking kind and range before any conversion.
-template <class T> void read_value(const Json& v, const std::string& label, const std::string& key, double lo, double hi, T& out) {
+template <class T>
+void read_value(const Json& v, const std::string& label, const std::string& key, double lo, double hi,
+                T& out) {
   const std::string where = label + ": " + key;
   if constexpr (std::is_enum_v<T>) {
     out = parse_enum<T>(v, where);
   } else if constexpr (std::is_same_v<T, bool>) {
     if (!v.is_bool()) bad_config_value(where, "true or false", v);
     out = v.as_bool();
-  } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, uint64_t>) {
-    if (!v.is_integer_in(int64_t(lo), int64_t(hi))) bad_config_value(where, "an integer in " + range_text(lo, hi), v);
+  } else if constexpr (std::is_integral_v<T>) {  // int, uint64_t
+    if (!v.is_integer_in(int64_t(lo), int64_t(hi))) bad_config_value(where, number_text<T>(lo, hi), v);
     out = T(v.as_int());
   } else if constexpr (std::is_same_v<T, float>) {
     // In range as the double (so the conversion is defined) and as the float it becomes.
     auto in_range = [&](double x) { return x >= lo && x <= hi; };
     if (!v.is_number() || !in_range(v.as_number()) || !in_range(float(v.as_number())))
-      bad_config_value(where, "a number in " + range_text(lo, hi), v);
+      bad_config_value(where, number_text<T>(lo, hi), v);
     out = float(v.as_number());
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!v.is_string()) bad_config_value(where, "a string", v);
     out = v.as_string();
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {
     if (!v.is_array()) bad_config_value(where, "a list of integers in " + range_text(lo, hi), v);
-    out.clear();
-    for (size_t i = 0; i < v.size(); ++i) {
-      out.push_back(0);
-      read_value(v.items()[i], label, key + "[" + std::to_string(i) + "]", lo, hi, out.back());
-    }
+    out.assign(v.size(), 0);
+    for (size_t i = 0; i < v.size(); ++i)
+      read_value(v.items()[i], label, key + "[" + std::to_string(i) + "]", lo, hi, out[i]);
   } else {
     out = T::from_json(v, label);  // a nested config
   }
 }
 
 // The row named `name`, or nullptr.
-template <class Field, size_t N> const Field* find_field(const Field (&table)[N], const std::string& name) {
+template <class Field, size_t N>
+const Field* find_field(const Field (&table)[N], const std::string& name) {
   for (const Field& f : table)
     if (name == f.name) return &f;
   return nullptr;
 }
 
 // Every key of `c`, in table order.
-template <class Config, class Field, size_t N> Json fields_to_json(const Field (&table)[N], const Config& c) {
+template <class Config, class Field, size_t N>
+Json fields_to_json(const Field (&table)[N], const Config& c) {
   Json j = Json::object();
-  for (const Field& f : table) std::visit([&](auto Config::*m) { j.set(f.name, value_json(c.*m)); }, f.member);
+  for (const Field& f : table)
+    std::visit([&](auto Config::*m) { j.set(f.name, value_json(c.*m)); }, f.member);
   return j;
 }
 
 // Reads the members of object `j` into `c`; keys absent keep c's values. Throws Error for an
 // unknown key ("<label>: unknown key '<prefix><key>'") or a bad value.
 template <class Config, class Field, size_t N>
-void fields_from_json(const Field (&table)[N], const Json& j, const std::string& label, const std::string& prefix, Config& c) {
+void fields_from_json(const Field (&table)[N], const Json& j, const std::string& label, const std::string& prefix,
+                      Config& c) {
   for (const auto& [key, v] : j.members()) {
     const Field* f = find_field(table, key);
     if (!f) throw Error(label + ": unknown key '" + prefix + key + "'");
