@@ -17,8 +17,10 @@ static const char* kTrainHelp =
     "Trains one method (joint | fjl1 | mmt1 | hr) as the config says. DIR receives config.json,\n"
     "metrics.jsonl, checkpoint.safetensors and best.safetensors (best validation mIoU).\n"
     "--set overrides any config key (model.KEY for the model), e.g. --set steps=2000.\n"
+    "--seed K sets the key seed (after the --set overrides).\n"
     "--dry-run prints the resolved config and each network's parameters and FLOPs per layer.\n"
-    "Ctrl-C saves a checkpoint; --resume continues it bit-exactly.\n";
+    "Ctrl-C saves a checkpoint; --resume continues it bit-exactly.\n\n"
+    "Config keys (key, default, allowed values, meaning):\n";
 
 static std::string command_line(int argc, char** argv) {
   std::string s = "ulrseg";
@@ -30,6 +32,7 @@ int cmd_train(int argc, char** argv) {
   Args args(argc, argv, {"--resume", "--dry-run"});
   if (args.help()) {
     std::fputs(kTrainHelp, stdout);
+    std::fputs(TrainConfig::keys_help().c_str(), stdout);
     return 0;
   }
   apply_threads(args);
@@ -40,7 +43,7 @@ int cmd_train(int argc, char** argv) {
     cfg = TrainConfig::from_json(Json::parse(std::string(bytes.begin(), bytes.end()), config_path), config_path);
   }
   for (const std::string& s : args.all("--set")) cfg.set(s);
-  if (args.has("--seed")) cfg.set("seed=" + std::to_string(args.integer("--seed", 1, 0, 2147483647)));
+  if (args.has("--seed")) cfg.seed = uint64_t(args.integer("--seed", 1, 0, 2147483647));
   bool dry = args.has("--dry-run");
   bool resume = args.has("--resume");
   std::string out = dry ? args.str("--out", "") : args.required("--out");

@@ -82,10 +82,8 @@ FolderManifest parse_manifest(const Json& j, const std::string& label) {
 
   if (j.has("ignore_index")) {
     const Json& ig = j.get("ignore_index");
-    if (!ig.is_number() || ig.as_number() != double(int64_t(ig.as_number())) ||
-        ig.as_number() < 0 || ig.as_number() > 255)
-      fail("\"ignore_index\" must be an integer in [0, 255], got " + ig.dump());
-    m.ignore_index = int(ig.as_number());
+    if (!ig.is_integer_in(0, 255)) fail("\"ignore_index\" must be an integer in [0, 255], got " + ig.dump());
+    m.ignore_index = int(ig.as_int());
     if (m.ignore_index < int(m.classes.size()))
       fail("\"ignore_index\" " + std::to_string(m.ignore_index) + " is a class id (classes 0.." +
            std::to_string(m.classes.size() - 1) + ")");

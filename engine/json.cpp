@@ -70,6 +70,10 @@ int64_t Json::as_int() const {
   return int64_t(number_);
 }
 
+bool Json::is_integer_in(int64_t lo, int64_t hi) const {
+  return type_ == Type::Number && number_ >= double(lo) && number_ <= double(hi) && std::floor(number_) == number_;
+}
+
 const std::string& Json::as_string() const {
   expect_type(type_, Type::String);
   return string_;

@@ -36,6 +36,10 @@ class Json {
   double as_number() const;
   // The number as an integer; throws when it is not integral or out of int64 range.
   int64_t as_int() const;
+  // True when the value is a number holding an integer in [lo, hi] (|lo|, |hi| <= 2^53): one
+  // that as_int() and a cast to any type holding [lo, hi] convert exactly. False for anything
+  // else (a fraction, 1e300, a string), so callers check before they convert.
+  bool is_integer_in(int64_t lo, int64_t hi) const;
   const std::string& as_string() const;
   const std::vector<Json>& items() const;                 // array
   const std::vector<std::pair<std::string, Json>>& members() const;  // object, insertion order

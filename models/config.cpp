@@ -1,5 +1,8 @@
 #include "models/config.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "engine/error.h"
 
 namespace ulr {
@@ -15,10 +18,56 @@ const char* method_name(Method m) {
 }
 
 Method parse_method(const std::string& s, const std::string& where) {
-  for (Method m : {Method::Joint, Method::Fjl1, Method::Mmt1, Method::Hr})
-    if (s == method_name(m)) return m;
-  throw Error(where + ": method '" + s + "' is not one of joint, fjl1, mmt1, hr");
+  return parse_enum<Method>(Json(s), where + ": method");
 }
+
+std::string join_names(const std::vector<std::string>& names, const char* separator,
+                       const char* last_separator) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out += i + 1 == names.size() ? last_separator : separator;
+    out += names[i];
+  }
+  return out;
+}
+
+// ---- the field table -----------------------------------------------------------------------
+
+void bad_config_value(const std::string& where, const std::string& expected, const Json& got) {
+  throw Error(where + ": expected " + expected + ", got " + got.dump());
+}
+
+std::string range_text(double lo, double hi) { return "[" + Json(lo).dump() + ", " + Json(hi).dump() + "]"; }
+
+std::string default_text(const Json& value) {
+  if (!value.is_number()) return value.dump();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", value.as_number());  // a float's 0.001, not 0.0010000000474974513
+  return buf;
+}
+
+std::string format_key_help(const std::vector<KeyHelp>& rows) {
+  size_t key_width = 0, default_width = 0, allowed_width = 0;
+  for (const KeyHelp& r : rows) {
+    key_width = std::max(key_width, r.key.size());
+    default_width = std::max(default_width, r.default_value.size());
+    allowed_width = std::max(allowed_width, r.allowed.size());
+  }
+  std::string out;
+  for (const KeyHelp& r : rows) {
+    auto column = [&](const std::string& text, size_t width) {
+      out += text + std::string(width - text.size() + 2, ' ');
+    };
+    out += "  ";
+    column(r.key, key_width);
+    column(r.default_value, default_width);
+    column(r.allowed, allowed_width);
+    out += r.help + "\n";
+  }
+  return out;
+}
+
+// ---- the model config ----------------------------------------------------------------------
 
 int ModelConfig::up_stages() const {
   int n = 0;
@@ -26,76 +75,32 @@ int ModelConfig::up_stages() const {
   return n;
 }
 
-static Json int_array(const std::vector<int>& v) {
-  Json a = Json::array();
-  for (int x : v) a.push(x);
-  return a;
-}
-
-Json ModelConfig::to_json() const {
-  Json j = Json::object();
-  j.set("in_h", in_h).set("in_w", in_w).set("scale", scale).set("num_classes", num_classes);
-  j.set("g_channels", g_channels).set("g_blocks", g_blocks).set("g_heads", g_heads);
-  j.set("g_up_channels", int_array(g_up_channels));
-  j.set("s_channels", int_array(s_channels)).set("s_heads", s_heads).set("s_groups", s_groups);
-  j.set("d_channels", int_array(d_channels));
-  return j;
-}
-
-static int read_int(const Json& v, const std::string& label, const std::string& key) {
-  if (!v.is_number() || v.as_number() != double(int64_t(v.as_number())))
-    throw Error(label + ": model." + key + " must be an integer");
-  return int(v.as_int());
-}
-
-static std::vector<int> read_ints(const Json& v, const std::string& label, const std::string& key) {
-  if (!v.is_array()) throw Error(label + ": model." + key + " must be a list of integers");
-  std::vector<int> out;
-  for (const Json& x : v.items()) out.push_back(read_int(x, label, key));
-  return out;
-}
+Json ModelConfig::to_json() const { return fields_to_json(kModelFields, *this); }
 
 ModelConfig ModelConfig::from_json(const Json& j, const std::string& label) {
   if (!j.is_object()) throw Error(label + ": model config must be an object");
   ModelConfig c;
-  for (auto& [key, v] : j.members()) {
-    if (key == "in_h") c.in_h = read_int(v, label, key);
-    else if (key == "in_w") c.in_w = read_int(v, label, key);
-    else if (key == "scale") c.scale = read_int(v, label, key);
-    else if (key == "num_classes") c.num_classes = read_int(v, label, key);
-    else if (key == "g_channels") c.g_channels = read_int(v, label, key);
-    else if (key == "g_blocks") c.g_blocks = read_int(v, label, key);
-    else if (key == "g_heads") c.g_heads = read_int(v, label, key);
-    else if (key == "g_up_channels") c.g_up_channels = read_ints(v, label, key);
-    else if (key == "s_channels") c.s_channels = read_ints(v, label, key);
-    else if (key == "s_heads") c.s_heads = read_int(v, label, key);
-    else if (key == "s_groups") c.s_groups = read_int(v, label, key);
-    else if (key == "d_channels") c.d_channels = read_ints(v, label, key);
-    else throw Error(label + ": unknown model key '" + key + "'");
-  }
+  fields_from_json(kModelFields, j, label, "model.", c);
   c.validate(label);
   return c;
 }
 
 void ModelConfig::validate(const std::string& label) const {
+  check_fields(kModelFields, *this, label, "model.");
   auto bad = [&](const std::string& what) { throw Error(label + ": model config: " + what); };
-  if (in_h < 4 || in_w < 4 || in_h % 4 || in_w % 4 || in_h > 256 || in_w > 256)
-    bad("in_h and in_w must be multiples of 4 in [4, 256]");
+  if (in_h % 4 || in_w % 4) bad("in_h and in_w must be multiples of 4");
   if (scale != 2 && scale != 4 && scale != 8) bad("scale must be 2, 4 or 8");
-  if (num_classes < 2 || num_classes > 255) bad("num_classes must be in [2, 255]");
-  if (g_channels < 4 || g_channels % g_heads) bad("g_channels must be >= 4 and divisible by g_heads");
-  if (g_blocks < 0 || g_blocks > 64) bad("g_blocks must be in [0, 64]");
-  if (int(g_up_channels.size()) < up_stages()) bad("g_up_channels needs one width per factor of 2 of scale");
-  for (int c : g_up_channels)
-    if (c < 1) bad("g_up_channels must be positive");
+  if (g_channels % g_heads)
+    bad("g_channels (" + std::to_string(g_channels) + ") must be divisible by g_heads (" +
+        std::to_string(g_heads) + ")");
+  if (int(g_up_channels.size()) < up_stages() || g_up_channels.size() > 3)
+    bad("g_up_channels needs one width per factor of 2 of scale (at most 3)");
   if (s_channels.size() != 4) bad("s_channels needs 4 widths");
   for (int c : s_channels)
-    if (c < s_groups || c % s_groups) bad("s_channels must be multiples of s_groups");
-  if (s_channels[3] % s_heads) bad("s_channels[3] must be divisible by s_heads");
+    if (c % s_groups) bad("s_channels must be multiples of s_groups (" + std::to_string(s_groups) + ")");
+  if (s_channels[3] % s_heads) bad("s_channels[3] must be divisible by s_heads (" + std::to_string(s_heads) + ")");
   if ((out_h() % 8) || (out_w() % 8)) bad("HR size (in * scale) must be a multiple of 8");
-  if (d_channels.empty()) bad("d_channels needs at least one width");
-  for (int c : d_channels)
-    if (c < 1) bad("d_channels must be positive");
+  if (d_channels.empty() || d_channels.size() > 8) bad("d_channels needs 1 to 8 widths");
 }
 
 }  // namespace ulr

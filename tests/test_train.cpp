@@ -209,7 +209,7 @@ TEST_CASE("resume accepts a checkpoint written before a config key existed, if i
   second.stop_after = -1;
   second.resume = true;
   TrainConfig hard = cfg;
-  hard.sad_fake = "hard";  // the old build knew only the soft map: refused
+  hard.sad_fake = SadFake::Hard;  // the old build knew only the soft map: refused
   CHECK_THROWS_WITH(train(hard, views.train, views.val, second), doctest::Contains("different configuration"));
   TrainResult b2 = train(cfg, views.train, views.val, second);  // the default: accepted, bit-exact
   check_joined(b1, b2, a);
@@ -367,12 +367,12 @@ TEST_CASE("config: unknown keys and bad values name the key") {
   CHECK_THROWS_WITH(c.set("stpes=3"), doctest::Contains("unknown key 'stpes'"));
   CHECK_THROWS_WITH(c.set("steps=-3"), doctest::Contains("steps"));
   CHECK_THROWS_WITH(c.set("model.scale=3"), doctest::Contains("scale must be 2, 4 or 8"));
-  CHECK_THROWS_WITH(c.set("sensor=fisheye"), doctest::Contains("sensor: expected area or bicubic"));
-  CHECK_THROWS_WITH(c.set("method=magic"), doctest::Contains("method 'magic'"));
+  CHECK_THROWS_WITH(c.set("sensor=fisheye"), doctest::Contains("sensor: expected area or bicubic, got \"fisheye\""));
+  CHECK_THROWS_WITH(c.set("method=magic"), doctest::Contains("method: expected joint, fjl1, mmt1 or hr, got \"magic\""));
   CHECK_THROWS_WITH(c.set("sad_real_tau=1.5"), doctest::Contains("sad_real_tau"));
-  CHECK_THROWS_WITH(c.set("sad_fake=sharp"), doctest::Contains("sad_fake: expected soft or hard"));
+  CHECK_THROWS_WITH(c.set("sad_fake=sharp"), doctest::Contains("sad_fake: expected soft or hard, got \"sharp\""));
   c.set("sad_fake=hard");
-  CHECK(c.sad_fake == "hard");
+  CHECK(c.sad_fake == SadFake::Hard);
   c.set("steps=12");
   CHECK(c.steps == 12);
   c.set("model.g_channels=16");

@@ -286,7 +286,7 @@ Tensor TrainState::joint_loss(const Tensor& hr, const Tensor& ulr, const Labels&
   Tensor pixel = scale(f.mse, cfg_.lambda_mse);
   if (use_afe_) pixel = add(pixel, scale(feature_loss_term(*teacher_, hr, f.sr, terms), cfg_.lambda_fea));
   if (use_sad_) {
-    Tensor fake_map = sad_fake_segmentation(softmax(f.logits, 1), cfg_.sad_fake == "hard");
+    Tensor fake_map = sad_fake_segmentation(softmax(f.logits, 1), cfg_.sad_fake == SadFake::Hard);
     discriminator_step(hr, f.sr.detach(), fake_map.detach(), labels, terms);
     // The pair should look real to the updated D.
     Tensor judged = disc_->forward(f.sr, fake_map, true);
