@@ -6,6 +6,7 @@
 #include "apps/commands.h"
 #include "data/classes.h"
 #include "engine/error.h"
+#include "engine/image.h"
 #include "eval/evaluate.h"
 #include "train/experiments.h"
 
@@ -14,14 +15,15 @@ namespace ulr::cli {
 static const char* kEvalHelp =
     "usage: ulrseg eval --weights FILE [--weights FILE2 ...] [--data synthetic|DIR] [--split test]\n"
     "                   [--count N] [--data-seed K] [--sensor area|bicubic] [--json | --markdown]\n"
-    "                   [--threads N]\n\n"
+    "                   [--max-pixels N] [--threads N]\n\n"
     "Runs each model on the same views (synthetic: N views of the split rendered at the model's HR\n"
     "size, default 1000) and prints mIoU, pixel accuracy, class accuracy, FWIoU, per-class IoU and\n"
     "PSNR/SSIM of the image the segmenter saw. --json prints one JSON object (with several\n"
     "--weights: {\"models\": [...]}); --markdown prints the comparison as markdown tables.\n"
     "Weights trained with the same configuration but for the seed (their train_config metadata)\n"
     "are also summarised together: mean, standard deviation and range over the seeds\n"
-    "(\"groups\" in --json).\n";
+    "(\"groups\" in --json). --max-pixels: the most pixels a dataset image may declare (default\n"
+    "4096x4096 = 16777216).\n";
 
 static std::string cell(double v, const char* fmt = "%.3f") {
   if (std::isnan(v)) return "–";
@@ -44,6 +46,7 @@ int cmd_eval(int argc, char** argv) {
   long long count = args.integer("--count", 1000, 1, 1000000);
   long long data_seed = args.integer("--data-seed", 1, 0, 2147483647);
   std::string sensor_mode = args.str("--sensor", "area");
+  const long long max_pixels = args.integer("--max-pixels", kDefaultMaxPixels, 1, kMaxPixelsCeiling);
   bool json = args.has("--json"), markdown = args.has("--markdown");
   args.finish();
   if (json && markdown) throw UsageError("--json and --markdown: choose one");
@@ -64,7 +67,8 @@ int cmd_eval(int argc, char** argv) {
                   "; models compared on the same views need one output size");
   }
   const ModelConfig& first = nets[0]->config();
-  ViewSet views = load_view_set(data, uint64_t(data_seed), split, count, first.out_h(), first.out_w());
+  ViewSet views = load_view_set(data, uint64_t(data_seed), split, count, first.out_h(), first.out_w(),
+                                max_pixels);
   std::vector<EvalResult> results;
   Json all = Json::array();
   for (size_t i = 0; i < nets.size(); ++i) {
