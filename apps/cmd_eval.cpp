@@ -7,6 +7,7 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "engine/error.h"
+#include "engine/image.h"
 #include "eval/report.h"
 
 namespace ulr::cli {
@@ -16,19 +17,20 @@ namespace {
 const char* kEvalHelp =
     "usage: ulrseg eval --weights FILE [--weights FILE2 ...] [--data synthetic|DIR] [--split test]\n"
     "                   [--count N] [--data-seed K] [--sensor area|bicubic] [--json | --markdown]\n"
-    "                   [--threads N]\n\n"
+    "                   [--max-pixels N] [--threads N]\n\n"
     "Runs each model on the same views (synthetic: N views of the split rendered at the model's HR\n"
     "size, default 1000) and prints mIoU, pixel accuracy, class accuracy, FWIoU, per-class IoU and\n"
     "PSNR/SSIM of the image the segmenter saw. --json prints one JSON object (with several\n"
     "--weights: {\"models\": [...]}); --markdown prints the comparison as markdown tables.\n"
     "Weights trained with the same configuration but for the seed (their train_config metadata)\n"
     "are also summarised together: mean, standard deviation and range over the seeds\n"
-    "(\"groups\" in --json).\n";
+    "(\"groups\" in --json). --max-pixels: the most pixels a dataset image may declare (default\n"
+    "4096x4096 = 16777216).\n";
 
 struct EvalOptions {
   std::vector<std::string> weights;
   std::string data, split, sensor_name;
-  int64_t count = 0, data_seed = 0;
+  int64_t count = 0, data_seed = 0, max_pixels = 0;
   SensorMode sensor = SensorMode::Area;
   Format format = Format::Text;
 };
@@ -43,6 +45,7 @@ EvalOptions read_eval_options(Args& args) {
   o.count = args.integer("--count", 1000, 1, 1000000);
   o.data_seed = args.integer("--data-seed", 1, 0, 2147483647);
   o.sensor_name = args.str("--sensor", "area");
+  o.max_pixels = args.integer("--max-pixels", kDefaultMaxPixels, 1, kMaxPixelsCeiling);
   o.format = read_format(args);
   args.finish();
   try {
@@ -73,7 +76,8 @@ EvalReport run_eval(const EvalOptions& o) {
   std::vector<std::unique_ptr<ULRNet>> nets = load_models(o.weights);
   const ModelConfig& first = nets[0]->config();
   ViewSet views =
-      load_view_set(o.data, uint64_t(o.data_seed), o.split, o.count, first.out_h(), first.out_w());
+      load_view_set(o.data, uint64_t(o.data_seed), o.split, o.count, first.out_h(), first.out_w(),
+                    o.max_pixels);
   EvalReport report;
   report.data = o.data, report.split = o.split, report.sensor = o.sensor_name;
   report.data_seed = o.data_seed, report.views = views.size();

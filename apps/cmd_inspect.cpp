@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/json.h"
+#include "engine/printable.h"
 #include "models/ulrnet.h"
 #include "engine/safetensors.h"
 
@@ -75,17 +76,19 @@ void print_text(const std::string& path, size_t file_bytes, const SafetensorsFil
   if (!file.metadata().empty()) {
     std::printf("\nmetadata:\n");
     for (auto& [key, value] : file.metadata()) {
+      // Keys and values come from the file: printed through printable(), so that an escape
+      // sequence in them shows as text instead of acting on the terminal.
       if (value.size() <= kInlineValue && value.find('\n') == std::string::npos) {
-        std::printf("  %s: %s\n", key.c_str(), value.c_str());
+        std::printf("  %s: %s\n", printable(key).c_str(), printable(value).c_str());
         continue;
       }
       // In full, below the key, each line indented (a config is one long JSON line).
-      std::printf("  %s:\n", key.c_str());
+      std::printf("  %s:\n", printable(key).c_str());
       size_t start = 0;
       while (start <= value.size()) {
         size_t nl = value.find('\n', start);
         if (nl == std::string::npos) nl = value.size();
-        std::printf("    %s\n", value.substr(start, nl - start).c_str());
+        std::printf("    %s\n", printable(value.substr(start, nl - start)).c_str());
         start = nl + 1;
       }
     }
@@ -99,7 +102,7 @@ void print_text(const std::string& path, size_t file_bytes, const SafetensorsFil
     parameters += s.count;
     bytes += s.bytes;
     auto stat = [&](double v) { return s.empty ? std::string("-") : number_text(v); };
-    rows.push_back({s.entry->name, dtype_name(s.entry->dtype), shape_text(s.entry->shape),
+    rows.push_back({printable(s.entry->name), dtype_name(s.entry->dtype), shape_text(s.entry->shape),
                     std::to_string(s.count), stat(s.min), stat(s.max), stat(s.mean)});
   }
   std::vector<size_t> width(rows[0].size(), 0);

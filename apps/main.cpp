@@ -1,5 +1,6 @@
-// `ulrseg <command> ...`: dispatches to the subcommands. Errors become one line on stderr:
-// exit 2 for usage errors, 1 for runtime failures.
+// `ulrseg <command> ...`: dispatches to the subcommands. Errors become one line on stderr, made
+// printable (a message may quote a name read from a file): exit 2 for usage errors, 1 for
+// runtime failures.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -7,6 +8,7 @@
 
 #include "apps/commands.h"
 #include "engine/error.h"
+#include "engine/printable.h"
 #include "engine/tensor.h"
 
 namespace {
@@ -50,13 +52,13 @@ int main(int argc, char** argv) {
     try {
       return c.run(argc - 1, argv + 1);
     } catch (const ulr::UsageError& e) {
-      std::fprintf(stderr, "ulrseg %s: %s\n", c.name, e.what());
+      std::fprintf(stderr, "ulrseg %s: %s\n", c.name, ulr::printable(e.what()).c_str());
       return 2;
     } catch (const std::bad_alloc&) {
       std::fprintf(stderr, "ulrseg %s: out of memory\n", c.name);
       return 1;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "ulrseg %s: %s\n", c.name, e.what());
+      std::fprintf(stderr, "ulrseg %s: %s\n", c.name, ulr::printable(e.what()).c_str());
       return 1;
     }
   }

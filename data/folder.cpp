@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <map>
 #include <set>
@@ -12,6 +11,7 @@
 #include "engine/fileio.h"
 #include "engine/image.h"
 #include "engine/parallel.h"
+#include "engine/printable.h"
 
 namespace ulr {
 
@@ -55,13 +55,14 @@ FolderManifest parse_manifest(const Json& j, const std::string& label) {
                                               "splits"};
   for (auto& [key, value] : j.members())
     if (!known.count(key))
-      fail("unknown key \"" + key + "\" (expected format, version, classes, ignore_index, splits)");
+      fail("unknown key \"" + printable(key) +
+           "\" (expected format, version, classes, ignore_index, splits)");
   for (const char* key : {"format", "version", "classes", "splits"})
     if (!j.has(key)) fail(std::string("missing key \"") + key + "\"");
 
   const Json& format = j.get("format");
   if (!format.is_string() || format.as_string() != "ulrseg-folder")
-    fail("\"format\" must be \"ulrseg-folder\", got " + format.dump());
+    fail("\"format\" must be \"ulrseg-folder\", got " + printable(format.dump()));
   const Json& version = j.get("version");
   if (!version.is_number() || version.as_number() != 1.0)
     fail("unsupported \"version\" " + version.dump() + " (this build reads version 1)");
@@ -74,9 +75,9 @@ FolderManifest parse_manifest(const Json& j, const std::string& label) {
                                  " classes; at most 255 fit in an 8-bit label");
   for (const Json& c : classes.items()) {
     if (!c.is_string() || c.as_string().empty())
-      fail("\"classes\" must hold non-empty strings, got " + c.dump());
+      fail("\"classes\" must hold non-empty strings, got " + printable(c.dump()));
     for (auto& seen : m.classes)
-      if (seen == c.as_string()) fail("class \"" + seen + "\" is listed twice");
+      if (seen == c.as_string()) fail("class \"" + printable(seen) + "\" is listed twice");
     m.classes.push_back(c.as_string());
   }
 
@@ -93,12 +94,12 @@ FolderManifest parse_manifest(const Json& j, const std::string& label) {
   if (!splits.is_object()) fail("\"splits\" must be an object of split name -> sample names");
   std::map<std::string, std::string> owner;  // sample name -> its split
   for (auto& [split, names] : splits.members()) {
-    if (!valid_sample_name(split)) fail("bad split name \"" + split + "\"");
+    if (!valid_sample_name(split)) fail("bad split name \"" + printable(split) + "\"");
     if (!names.is_array()) fail("split \"" + split + "\" must be an array of sample names");
     std::vector<std::string> list;
     for (const Json& n : names.items()) {
       if (!n.is_string() || !valid_sample_name(n.as_string()))
-        fail("split \"" + split + "\": bad sample name " + n.dump() +
+        fail("split \"" + split + "\": bad sample name " + printable(n.dump()) +
              " (use letters, digits, '.', '_', '-'; not starting with '.')");
       auto [it, fresh] = owner.insert({n.as_string(), split});
       if (!fresh) {
@@ -129,7 +130,7 @@ void require_project_classes(const FolderManifest& manifest, const std::string& 
   for (int id = 0; id < n; ++id)
     if (manifest.classes[size_t(id)] != class_name(id))
       throw Error(label + ": class " + std::to_string(id) + " is \"" +
-                  manifest.classes[size_t(id)] + "\", ulrseg's class table has \"" +
+                  printable(manifest.classes[size_t(id)]) + "\", ulrseg's class table has \"" +
                   class_name(id) + "\"");
 }
 
@@ -169,27 +170,28 @@ std::string FolderDataset::label_path(int64_t i) const {
 
 namespace {
 
-// A label file must be an 8-bit greyscale PNG: stb would expand a palette to RGB and scale
-// 1/2/4/16-bit samples, silently changing the class ids.
-void check_label_header(const std::string& path) {
-  unsigned char h[26] = {};
-  FILE* f = std::fopen(path.c_str(), "rb");
-  const size_t n = f ? std::fread(h, 1, sizeof h, f) : 0;
-  if (f) std::fclose(f);
-  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  if (n < 26 || std::memcmp(h, sig, 8) != 0)
+// A label file must be an 8-bit single-channel PNG of the image's size, checked from the
+// headers before anything is decoded: stb would expand a palette to RGB and scale 1/2/4/16-bit
+// samples, silently changing the class ids.
+void check_label_header(const ImageFile& label, const ImageFile& image) {
+  const std::string& path = label.path;
+  const ImageHeader& h = label.header;
+  static const char* kinds[5] = {"?", "grey", "grey+alpha", "RGB", "RGBA"};
+  if (h.format != ImageFormat::Png)
     throw Error(path + ": label file is not a PNG (labels must be lossless 8-bit PNG)");
-  const int depth = h[24], colour = h[25];
-  static const char* kinds[7] = {"grey", "?", "RGB", "palette", "grey+alpha", "?", "RGBA"};
-  static const int channels[7] = {1, 0, 3, 3, 2, 0, 4};
-  if (colour == 3)
+  if (h.palette)
     throw Error(path + ": label PNG is paletted; expected 1 channel of 8-bit class ids");
-  if (colour != 0 && colour <= 6)
-    throw Error(path + ": label PNG has " + std::to_string(channels[colour]) + " channels (" +
-                kinds[colour] + "); expected 1 channel of 8-bit class ids");
-  if (depth != 8)
-    throw Error(path + ": label PNG has " + std::to_string(depth) +
+  if (h.channels != 1)
+    throw Error(path + ": label PNG has " + std::to_string(h.channels) + " channels (" +
+                kinds[h.channels] + "); expected 1 channel of 8-bit class ids");
+  if (h.bit_depth != 8)
+    throw Error(path + ": label PNG has " + std::to_string(h.bit_depth) +
                 "-bit samples; expected 8-bit class ids");
+  const ImageHeader& im = image.header;
+  if (h.width != im.width || h.height != im.height)
+    throw Error(path + ": label is " + std::to_string(h.height) + "x" +
+                std::to_string(h.width) + " but image " + image.path + " is " +
+                std::to_string(im.height) + "x" + std::to_string(im.width) + " (HxW)");
 }
 
 }  // namespace
@@ -201,16 +203,11 @@ Sample FolderDataset::get(int64_t i) const {
   const std::string img_path = image_path(i), lab_path = label_path(i);
   if (!file_exists(lab_path)) throw Error(lab_path + ": missing label for image " + img_path);
 
-  const Image img = read_image(img_path);
-  const Image lab = read_image(lab_path);
-  check_label_header(lab_path);
-  if (lab.channels != 1)
-    throw Error(lab_path + ": label PNG has " + std::to_string(lab.channels) +
-                " channels; expected 1 channel of 8-bit class ids");
-  if (lab.width != img.width || lab.height != img.height)
-    throw Error(lab_path + ": label is " + std::to_string(lab.height) + "x" +
-                std::to_string(lab.width) + " but image " + img_path + " is " +
-                std::to_string(img.height) + "x" + std::to_string(img.width) + " (HxW)");
+  const ImageFile img_file = read_image_file(img_path, options_.max_pixels);
+  const ImageFile lab_file = read_image_file(lab_path, options_.max_pixels);
+  check_label_header(lab_file, img_file);
+  const Image img = decode_image(img_file);
+  const Image lab = decode_image(lab_file);
 
   Sample s;
   s.name = names_[size_t(i)];

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "data/loader.h"
+#include "engine/image.h"
 #include "engine/json.h"
 
 namespace ulr {
@@ -49,6 +50,7 @@ struct FolderOptions {
   // then area average; labels by majority vote: data/sensor.h) so that batches can be formed
   // from images of mixed sizes. 0: samples keep their own size.
   int height = 0, width = 0;
+  int64_t max_pixels = kDefaultMaxPixels;  // the most pixels an image or label may declare
 };
 
 class FolderDataset : public Dataset {

@@ -38,13 +38,13 @@ ViewSet read_view_set(const Dataset& dataset, int64_t count, int height, int wid
 }
 
 ViewSet load_view_set(const std::string& data, uint64_t seed, const std::string& split,
-                      int64_t count, int height, int width) {
+                      int64_t count, int height, int width, int64_t max_pixels) {
   if (data == "synthetic") {
     SyntheticDataset source(seed, parse_split(split), count, height, width);
     return read_view_set(source, count, height, width);
   }
   FolderOptions fo;
-  fo.height = height, fo.width = width;
+  fo.height = height, fo.width = width, fo.max_pixels = max_pixels;
   std::shared_ptr<FolderDataset> folder = FolderDataset::open(data, split, fo);
   require_project_classes(folder->manifest(), data + "/dataset.json");
   return read_view_set(*folder, count, height, width);

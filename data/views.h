@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/loader.h"
+#include "engine/image.h"
 #include "engine/tensor.h"
 
 namespace ulr {
@@ -23,9 +24,11 @@ struct ViewSet {
 ViewSet read_view_set(const Dataset& dataset, int64_t count, int height, int width);
 
 // `data` is "synthetic" (views of split rendered from seed) or a folder dataset's path (its
-// split, fitted to height x width). count limits the number of views.
+// split, fitted to height x width; max_pixels bounds each file's size). count limits the
+// number of views.
 ViewSet load_view_set(const std::string& data, uint64_t seed, const std::string& split,
-                      int64_t count, int height, int width);
+                      int64_t count, int height, int width,
+                      int64_t max_pixels = kDefaultMaxPixels);
 
 // A ViewSet as a Dataset (for BatchLoader): sample i is a copy of view i.
 class ViewSetDataset : public Dataset {

@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/json.h"
+#include "engine/printable.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "safetensors data is little-endian; this build reads it by plain copies");
@@ -43,7 +44,8 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-std::string quoted(const std::string& name) { return "\"" + name + "\""; }
+// A name or key from the file, quoted for a message: printable, since it is untrusted.
+std::string quoted(const std::string& name) { return "\"" + printable(name) + "\""; }
 
 // A JSON number that is an integer in [0, 2^63); false otherwise.
 bool as_count(const Json& v, uint64_t* out) {

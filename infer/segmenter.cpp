@@ -69,6 +69,9 @@ Segmentation Segmenter::segment(const uint8_t* rgb, int width, int height) const
 
 Segmentation Segmenter::segment_image(const uint8_t* rgb, int width, int height) const {
   if (!rgb) throw Error("segment_image: no pixels");
+  if (width <= 0 || height <= 0)
+    throw Error("segment_image: image is " + std::to_string(width) + "x" + std::to_string(height) +
+                "; width and height must be positive");
   if (width == input_width() && height == input_height()) return segment(rgb, width, height);
   try {
     ulr::Image img(width, height, 3);

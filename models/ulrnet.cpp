@@ -1,7 +1,10 @@
 #include "models/ulrnet.h"
 
+#include <cmath>
+
 #include "data/classes.h"
 #include "engine/error.h"
+#include "engine/printable.h"
 #include "engine/safetensors.h"
 
 namespace ulr {
@@ -62,7 +65,25 @@ void ULRNet::save(const std::string& path, const std::map<std::string, std::stri
   w.write(path);
 }
 
+// A NaN or infinite weight would give a model that outputs garbage without a word (mIoU 0,
+// PNGs written): every floating-point tensor of the file is checked, so a checkpoint's
+// optimizer moments and discriminator are covered too.
+static void require_finite(const SafetensorsFile& file) {
+  for (const SafetensorsEntry& e : file.entries()) {
+    if (e.dtype != Dtype::F32 && e.dtype != Dtype::F64 && e.dtype != Dtype::F16 &&
+        e.dtype != Dtype::BF16 && e.dtype != Dtype::F8_E4M3 && e.dtype != Dtype::F8_E5M2)
+      continue;
+    const std::vector<double> values = file.as_double(e);
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        throw Error(file.label() + ": tensor \"" + printable(e.name) + "\" holds " +
+                    (std::isnan(values[i]) ? "NaN" : "an infinity") + " at element " +
+                    std::to_string(i) + "; a model's tensors must be finite");
+  }
+}
+
 void ULRNet::load_tensors(const SafetensorsFile& file, const std::string& prefix) {
+  require_finite(file);
   if (g_) g_->params().load_from(file, prefix);
   s_->params().load_from(file, prefix);
 }
@@ -76,9 +97,9 @@ std::unique_ptr<ULRNet> ULRNet::load(const std::string& path) {
     return it->second;
   };
   if (need("format") != kWeightsFormat)
-    throw Error(path + ": format is '" + need("format") + "', expected '" + kWeightsFormat + "'");
+    throw Error(path + ": format is '" + printable(need("format")) + "', expected '" + kWeightsFormat + "'");
   if (need("version") != std::to_string(kWeightsVersion))
-    throw Error(path + ": weights version " + need("version") + " is not supported (expected " +
+    throw Error(path + ": weights version " + printable(need("version")) + " is not supported (expected " +
                 std::to_string(kWeightsVersion) + ")");
   Method method = parse_method(need("method"), path);
   ModelConfig cfg = ModelConfig::from_json(Json::parse(need("model"), path + ": metadata model"), path);

@@ -46,7 +46,8 @@ class ULRNet {
   void add_to(class SafetensorsWriter& writer) const;
   void load_tensors(const SafetensorsFile& file, const std::string& prefix = "");
   // Reads a weights file: validates format, method, model config and class count, then every
-  // tensor's presence and shape. Throws Error("PATH: problem").
+  // tensor's presence and shape, and that every floating-point tensor of the file is finite
+  // (load_tensors checks that too). Throws Error("PATH: problem").
   static std::unique_ptr<ULRNet> load(const std::string& path);
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 

@@ -12,6 +12,12 @@ if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
   done
 fi
+# A clang++ build (cmake -DCMAKE_CXX_COMPILER=clang++) needs clang's OpenMP: ULRSEG_WITH_CLANG=1.
+if [ "${ULRSEG_WITH_CLANG:-0}" = 1 ]; then
+  for pkg in clang libomp-14-dev; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+  done
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps.sh: installing ${need[*]}"
 sudo=""

@@ -51,6 +51,20 @@ cat "$good" > "$tmp/trailing.safetensors"
 printf '\000' >> "$tmp/trailing.safetensors"
 expect_error 1 "1 trailing bytes after the last tensor" "$ulrseg" inspect "$tmp/trailing.safetensors"
 
+# Metadata and tensor names holding escape sequences (ESC [31m, an OSC title ending in BEL) are
+# shown as visible escapes, in the table and in error messages, never as the raw bytes.
+evil="$tmp/evil.safetensors"
+write_safetensors "$evil" \
+  '{"__metadata__":{"note\u001b[31m":"red\u001b[0m"},"x\u001b]0;title\u0007":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}' \
+  '\000\000\200\077'
+"$ulrseg" inspect "$evil" >"$tmp/evil.out" 2>&1 || fail "inspect of escaped names exited $?: $(cat -v "$tmp/evil.out")"
+grep -qF 'note\x1b[31m: red\x1b[0m' "$tmp/evil.out" || fail "metadata not escaped: $(cat -v "$tmp/evil.out")"
+grep -qF 'x\x1b]0;title\x07 ' "$tmp/evil.out" || fail "tensor name not escaped: $(cat -v "$tmp/evil.out")"
+grep -q $'[\e\a]' "$tmp/evil.out" && fail "raw control bytes reached the output: $(cat -v "$tmp/evil.out")"
+write_safetensors "$evil" '{"x\u001b[2J":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}' '\000\000\200\077'
+expect_error 1 'tensor "x\x1b[2J": holds 4 bytes but shape [2] of F32 needs 8 bytes' "$ulrseg" inspect "$evil"
+grep -q $'\e' "$tmp/err" && fail "a raw ESC reached stderr: $(cat -v "$tmp/err")"
+
 # A file that does not exist.
 expect_error 1 "$tmp/nope.safetensors: cannot open" "$ulrseg" inspect "$tmp/nope.safetensors"
 

@@ -16,6 +16,7 @@
 #include "engine/image.h"
 
 #include "gradcheck.h"
+#include "png_bytes.h"
 
 using namespace ulr;
 
@@ -176,6 +177,21 @@ TEST_CASE("bad samples are rejected naming the file and the problem") {
     write_png(lab0, lab);
     CHECK(error_of([&] { ds->get(0); }) ==
           lab0 + ": label value 20 at (x=5, y=3) is not a class id (0..13) nor the ignore index 255");
+  }
+  SUBCASE("label header checked before decoding") {
+    // Header 16x10 (the image is 16x12) over image data too short to decode: the size is
+    // reported, so nothing was decoded first.
+    const test::Bytes png = test::png_of_zeros(16, 10, 5);
+    write_file_atomic(lab0, png.data(), png.size());
+    CHECK(error_of([&] { ds->get(0); }) ==
+          lab0 + ": label is 10x16 but image " + img0 + " is 12x16 (HxW)");
+  }
+  SUBCASE("pixel limit") {
+    auto limited = FolderDataset::open(dir.path, "train", FolderOptions{0, 0, 191});
+    CHECK(error_of([&] { limited->get(0); }) ==
+          img0 + ": image is 16x12 (192 pixels), above the limit of 191 pixels (--max-pixels N "
+                 "raises it)");
+    CHECK(FolderDataset::open(dir.path, "train", FolderOptions{0, 0, 192})->get(0).rgb.size(2) == 16);
   }
   SUBCASE("label PNG with three channels") {
     write_png(lab0, Image(16, 12, 3));

@@ -149,7 +149,11 @@ TEST_CASE("parity: every op matches PyTorch forward and backward") {
   SafetensorsFile file = SafetensorsFile::read(path);
   std::set<std::string> ops_seen;
   int cases = 0;
-  for (auto& [name, value] : file.metadata()) {
+  // Named references, not a structured binding: doctest's INFO captures them in a lambda,
+  // which C++17 does not allow for structured bindings.
+  for (const auto& entry : file.metadata()) {
+    const std::string& name = entry.first;
+    const std::string& value = entry.second;
     if (name == "format" || name == "version" || name == "seed" || name == "torch") continue;
     Json p = Json::parse(value, path + ": metadata " + name);
     const std::string op = p.at("op").as_string();
@@ -195,7 +199,8 @@ TEST_CASE("parity: every op matches PyTorch forward and backward") {
     }
   }
   // Every op the engine has is covered by at least one case.
-  for (auto& [op, fn] : op_table()) {
+  for (const auto& entry : op_table()) {
+    const std::string& op = entry.first;
     INFO("op " << op << " has no fixture case");
     CHECK(ops_seen.count(op) == 1);
   }

@@ -292,3 +292,24 @@ TEST_CASE("safetensors writer rejects inconsistent input") {
   CHECK_THROWS_WITH_AS(w.add("x", Tensor::zeros({1})), doctest::Contains("added twice"), Error);
   CHECK_THROWS_AS(w.add("__metadata__", Tensor::zeros({1})), Error);
 }
+
+TEST_CASE("safetensors messages show names from the file as printable text") {
+  // A tensor name and a dtype holding ESC [31m (JSON-escaped in the header): the message
+  // carries the visible escape \x1b, never the raw byte that would recolour a terminal.
+  const std::string name = "a\\u001b[31m";
+  CHECK(parse_error(make_file("{" + entry(name, "F32", "[3]", "[0,8]") + "}", Bytes(8, 0))) ==
+        "w.safetensors: tensor \"a\\x1b[31m\": holds 8 bytes but shape [3] of F32 needs 12 bytes");
+  CHECK(parse_error(make_file("{" + entry("b", "F\\u009b32", "[2]", "[0,8]") + "}", Bytes(8, 0))) ==
+        "w.safetensors: tensor \"b\": unknown dtype \"F\\u009b32\"");
+  const SafetensorsFile f = SafetensorsFile::parse(
+      make_file("{" + entry(name, "U8", "[8]", "[0,8]") + "}", Bytes(8, 0)), "w.safetensors");
+  CHECK_THROWS_WITH_AS(f.tensor("a\x1b[31m"),
+                       "w.safetensors: tensor \"a\\x1b[31m\" has dtype U8, expected F32", Error);
+}
+
+TEST_CASE("safetensors: a tensor above the engine's rank is refused when read") {
+  const SafetensorsFile f = SafetensorsFile::parse(
+      make_file("{" + entry("deep", "F32", "[1,1,1,1,1,1]", "[0,4]") + "}", Bytes(4, 0)), "w.safetensors");
+  CHECK_THROWS_WITH_AS(f.tensor("deep"),
+                       "w.safetensors: tensor \"deep\" has rank 6, above the engine's limit of 5", Error);
+}

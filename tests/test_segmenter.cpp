@@ -2,10 +2,15 @@
 // one thread; wrong frame sizes and bad weights are errors, never crashes.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <vector>
 
+#include "engine/error.h"
+#include "engine/fileio.h"
+#include "engine/safetensors.h"
 #include "models/ulrnet.h"
 #include "ulrseg/ulrseg.h"
 
@@ -26,6 +31,27 @@ std::vector<uint8_t> frame(int seed) {
   ulr::Rng rng{static_cast<uint64_t>(seed)};
   for (uint8_t& v : px) v = uint8_t(rng.below(256));
   return px;
+}
+
+// Overwrites element `index` of tensor `name` (F32) in a safetensors file with `value`.
+void poke(const std::string& path, const std::string& name, size_t index, float value) {
+  std::vector<unsigned char> bytes = ulr::read_file(path);
+  const ulr::SafetensorsFile file = ulr::SafetensorsFile::parse(bytes, path);
+  const ulr::SafetensorsEntry* e = file.find(name);
+  REQUIRE(e != nullptr);
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, bytes.data(), 8);
+  std::memcpy(&bytes[8 + header_len + e->begin + 4 * index], &value, 4);
+  ulr::write_file_atomic(path, bytes.data(), bytes.size());
+}
+
+std::string load_error(const std::string& path) {
+  try {
+    ulrseg::Segmenter seg(path);
+  } catch (const ulrseg::Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace
@@ -61,10 +87,46 @@ TEST_CASE("Segmenter: larger images go through the sensor; bad sizes and files a
   CHECK(s.width == 64);
   CHECK_THROWS_WITH_AS(seg.segment(big.data(), 64, 48), doctest::Contains("frame is 64x48"), ulrseg::Error);
   CHECK_THROWS_AS(seg.segment_image(big.data(), 8, 8), ulrseg::Error);
+  CHECK_THROWS_WITH_AS(seg.segment_image(big.data(), 0, 48),
+                       "segment_image: image is 0x48; width and height must be positive", ulrseg::Error);
+  CHECK_THROWS_WITH_AS(seg.segment_image(big.data(), -64, -48),
+                       "segment_image: image is -64x-48; width and height must be positive", ulrseg::Error);
   CHECK_THROWS_WITH_AS(ulrseg::Segmenter("/tmp/ulrseg_absent.safetensors"),
                        doctest::Contains("/tmp/ulrseg_absent.safetensors"), ulrseg::Error);
   std::string hr = tiny_weights(ulr::Method::Hr);
   CHECK_THROWS_WITH_AS(ulrseg::Segmenter{hr}, doctest::Contains("needs HR images"), ulrseg::Error);
   std::remove(path.c_str());
   std::remove(hr.c_str());
+}
+
+TEST_CASE("Segmenter: weights holding NaN or infinity are refused, naming the file and tensor") {
+  const std::string path = tiny_weights(ulr::Method::Joint);
+  REQUIRE(load_error(path) == "");
+  poke(path, "s.head.weight", 3, NAN);
+  CHECK(load_error(path) == path + ": tensor \"s.head.weight\" holds NaN at element 3; a "
+                                   "model's tensors must be finite");
+  const std::string other = tiny_weights(ulr::Method::Joint);
+  poke(other, "g.stem.weight", 0, -INFINITY);
+  CHECK(load_error(other) == other + ": tensor \"g.stem.weight\" holds an infinity at element 0; "
+                                     "a model's tensors must be finite");
+  std::remove(path.c_str());
+  std::remove(other.c_str());
+}
+
+TEST_CASE("ULRNet::load_tensors checks every float tensor of the file, as a checkpoint holds") {
+  // A checkpoint is the weights plus optimizer moments; resuming loads it through
+  // load_tensors, so a non-finite moment is refused like a non-finite weight.
+  const std::string path = tiny_weights(ulr::Method::Mmt1);
+  ulr::SafetensorsWriter w;
+  w.add_file(ulr::SafetensorsFile::read(path));
+  w.add("opt.net.exp_avg.s.head.bias", ulr::Tensor::from_vector({2}, {0.5f, INFINITY}));
+  const std::string ckpt = "/tmp/ulrseg_test_segmenter_checkpoint.safetensors";
+  w.write(ckpt);
+  std::unique_ptr<ulr::ULRNet> net = ulr::ULRNet::load(path);
+  CHECK_THROWS_WITH_AS(net->load_tensors(ulr::SafetensorsFile::read(ckpt)),
+                       (ckpt + ": tensor \"opt.net.exp_avg.s.head.bias\" holds an infinity at "
+                               "element 1; a model's tensors must be finite").c_str(),
+                       ulr::Error);
+  std::remove(path.c_str());
+  std::remove(ckpt.c_str());
 }
