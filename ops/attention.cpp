@@ -18,6 +18,7 @@
 #include "ops/row_kernels.h"
 
 namespace ulr {
+namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<RowMatrix>;
@@ -28,7 +29,7 @@ struct AttentionDims {
   float scale = 1.0f;
 };
 
-static AttentionDims attention_dims(const Tensor& q, const Tensor& k, const Tensor& v) {
+AttentionDims attention_dims(const Tensor& q, const Tensor& k, const Tensor& v) {
   const Shape &sq = q.shape(), &sk = k.shape(), &sv = v.shape();
   bool ok = sq.rank == 4 && sk.rank == 4 && sv.rank == 4;
   ok = ok && sq[0] == sk[0] && sq[0] == sv[0] && sq[1] == sk[1] && sq[1] == sv[1];
@@ -43,15 +44,15 @@ static AttentionDims attention_dims(const Tensor& q, const Tensor& k, const Tens
 }
 
 // (batch, head) items per thread chunk: about 2^16 multiply-adds each (small inputs run serially).
-static int64_t item_grain(const AttentionDims& d) {
+int64_t item_grain(const AttentionDims& d) {
   return std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, d.Tq * d.Tk * (d.D + d.Dv)));
 }
 
 // ---- forward kernel -----------------------------------------------------------------------
 
 // out (items,Tq,Dv) and probs (items,Tq,Tk) from q (items,Tq,D), k (items,Tk,D), v (items,Tk,Dv).
-static void attention_forward(float* out, float* probs, const float* q, const float* k,
-                              const float* v, const AttentionDims& d) {
+void attention_forward(float* out, float* probs, const float* q, const float* k,
+                       const float* v, const AttentionDims& d) {
   parallel_for(d.items, item_grain(d), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       MatrixMap p(probs + i * d.Tq * d.Tk, d.Tq, d.Tk);
@@ -67,9 +68,9 @@ static void attention_forward(float* out, float* probs, const float* q, const fl
 // ---- backward kernel ----------------------------------------------------------------------
 
 // dq, dk, dv += gradients for dout (items,Tq,Dv); any of them may be null.
-static void attention_backward(float* dq, float* dk, float* dv, const float* dout,
-                               const float* probs, const float* q, const float* k,
-                               const float* v, const AttentionDims& d) {
+void attention_backward(float* dq, float* dk, float* dv, const float* dout,
+                        const float* probs, const float* q, const float* k,
+                        const float* v, const AttentionDims& d) {
   parallel_for(d.items, item_grain(d), [&](int64_t begin, int64_t end) {
     RowMatrix ds(d.Tq, d.Tk);
     for (int64_t i = begin; i < end; ++i) {
@@ -91,6 +92,8 @@ static void attention_backward(float* dq, float* dk, float* dv, const float* dou
     }
   });
 }
+
+}  // namespace
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {

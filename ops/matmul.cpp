@@ -14,6 +14,7 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<RowMatrix>;
@@ -27,8 +28,8 @@ constexpr int64_t kReduceMaxChunks = 8;      // partial products per reduction, 
 
 // c (M,N) = or += a (M,K) @ op(b); op(b) is b (K,N), or b^T when b is stored (N,K).
 // Parallel over fixed row chunks (serial when called inside a parallel region).
-static void gemm_rows(float* c, const float* a, const float* b, int64_t M, int64_t K, int64_t N,
-                      bool b_transposed, bool accumulate) {
+void gemm_rows(float* c, const float* a, const float* b, int64_t M, int64_t K, int64_t N,
+               bool b_transposed, bool accumulate) {
   if (M == 0 || N == 0) return;
   if (K == 0) {
     if (!accumulate) std::fill(c, c + M * N, 0.0f);
@@ -52,7 +53,7 @@ static void gemm_rows(float* c, const float* a, const float* b, int64_t M, int64
 
 // c (K,N) += a (R,K)^T @ d (R,N): a sum over R rows, split into fixed row chunks whose partial
 // products are added into c in chunk order.
-static void gemm_at_b(float* c, const float* a, const float* d, int64_t R, int64_t K, int64_t N) {
+void gemm_at_b(float* c, const float* a, const float* d, int64_t R, int64_t K, int64_t N) {
   if (R == 0 || K == 0 || N == 0) return;
   MatrixMap cm(c, K, N);
   const int64_t rows = std::max(kReduceMinRows, (R + kReduceMaxChunks - 1) / kReduceMaxChunks);
@@ -77,7 +78,7 @@ struct MatmulDims {
   Shape out;
 };
 
-static MatmulDims matmul_dims(const Shape& a, const Shape& b) {
+MatmulDims matmul_dims(const Shape& a, const Shape& b) {
   auto fail = [&](const std::string& why) {
     return Error("matmul: a " + a.str() + " and b " + b.str() + ": " + why);
   };
@@ -98,14 +99,14 @@ static MatmulDims matmul_dims(const Shape& a, const Shape& b) {
 }
 
 // Batch items per thread chunk: enough that a chunk holds about kGemmChunkMacs of work.
-static int64_t batch_grain(const MatmulDims& d) {
+int64_t batch_grain(const MatmulDims& d) {
   return std::max<int64_t>(1, kGemmChunkMacs / std::max<int64_t>(1, d.M * d.K * d.N));
 }
 
 // ---- forward kernels ----------------------------------------------------------------------
 
 // out (batch,M,N) = a (batch,M,K) @ b (batch,K,N) or b (K,N) shared.
-static void matmul_forward(float* out, const float* a, const float* b, const MatmulDims& d) {
+void matmul_forward(float* out, const float* a, const float* b, const MatmulDims& d) {
   if (d.b_shared) {  // one GEMM over all batch rows
     gemm_rows(out, a, b, d.batch * d.M, d.K, d.N, false, false);
     return;
@@ -118,8 +119,8 @@ static void matmul_forward(float* out, const float* a, const float* b, const Mat
 }
 
 // out (R,OUT) = x (R,IN) @ weight (OUT,IN)^T + bias (OUT)
-static void linear_forward(float* out, const float* x, const float* weight, const float* bias,
-                           int64_t R, int64_t IN, int64_t OUT) {
+void linear_forward(float* out, const float* x, const float* weight, const float* bias,
+                    int64_t R, int64_t IN, int64_t OUT) {
   gemm_rows(out, x, weight, R, IN, OUT, true, false);
   if (!bias) return;
   const int64_t grain = std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, OUT));
@@ -132,8 +133,8 @@ static void linear_forward(float* out, const float* x, const float* weight, cons
 // ---- backward kernels ---------------------------------------------------------------------
 
 // da += dout @ b^T, db += a^T @ dout (either may be null).
-static void matmul_backward(float* da, float* db, const float* dout, const float* a,
-                            const float* b, const MatmulDims& d) {
+void matmul_backward(float* da, float* db, const float* dout, const float* a,
+                     const float* b, const MatmulDims& d) {
   if (d.b_shared) {
     if (da) gemm_rows(da, dout, b, d.batch * d.M, d.N, d.K, true, true);
     if (db) gemm_at_b(db, a, dout, d.batch * d.M, d.K, d.N);
@@ -150,9 +151,9 @@ static void matmul_backward(float* da, float* db, const float* dout, const float
 
 // dx (R,IN) += dout (R,OUT) @ weight (OUT,IN); dweight (OUT,IN) += dout^T @ x, summed over all
 // R rows; dbias (OUT) += column sums of dout, rows added in order. Any pointer may be null.
-static void linear_backward(float* dx, float* dweight, float* dbias, const float* dout,
-                            const float* x, const float* weight, int64_t R, int64_t IN,
-                            int64_t OUT) {
+void linear_backward(float* dx, float* dweight, float* dbias, const float* dout,
+                     const float* x, const float* weight, int64_t R, int64_t IN,
+                     int64_t OUT) {
   if (dx) gemm_rows(dx, dout, weight, R, OUT, IN, false, true);
   if (dweight) gemm_at_b(dweight, dout, x, R, OUT, IN);
   if (dbias) {
@@ -162,6 +163,8 @@ static void linear_backward(float* dx, float* dweight, float* dbias, const float
     for (int64_t o = 0; o < OUT; ++o) dbias[o] += float(s[size_t(o)]);
   }
 }
+
+}  // namespace
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {

@@ -16,6 +16,7 @@
 #include "ops/row_kernels.h"
 
 namespace ulr {
+namespace {
 
 constexpr int64_t kNormGrain = 1 << 14;  // elements per thread chunk (rounded to whole blocks)
 
@@ -31,8 +32,8 @@ struct NormBlocks {
 
 // Mean and biased variance of strided data: `count` runs of `run` contiguous values, `stride`
 // apart. Two passes in double.
-static void moments(const float* x, int64_t count, int64_t run, int64_t stride, double* mean_out,
-                    double* var_out) {
+void moments(const float* x, int64_t count, int64_t run, int64_t stride, double* mean_out,
+             double* var_out) {
   double s = 0;
   for (int64_t r = 0; r < count; ++r) {
     const float* p = x + r * stride;
@@ -52,7 +53,7 @@ static void moments(const float* x, int64_t count, int64_t run, int64_t stride, 
 }
 
 // y[i] = x[i] * a + b over n contiguous values (the affine form of gamma * xhat + beta).
-static void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
+void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * a + b;
 }
 
@@ -60,8 +61,8 @@ static void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
 
 // y, x (blocks, length); gamma, beta (C) or null; mean, rstd (blocks) are saved for backward.
 // relu: y = max(0, norm(x)), applied to each channel's run while it is in cache.
-static void block_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
-                               const float* beta, const NormBlocks& nb, float eps, bool relu) {
+void block_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                        const float* beta, const NormBlocks& nb, float eps, bool relu) {
   const int64_t len = nb.length();
   parallel_for(nb.blocks, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(len, 1)),
                [&](int64_t begin, int64_t end) {
@@ -82,18 +83,19 @@ static void block_norm_forward(float* y, float* mean, float* rstd, const float* 
   });
 }
 
+// dy[s] as it reaches the norm: 0 where the fused ReLU clipped its output y (y null: no ReLU).
+inline float through_relu(const float* dy, const float* y, int64_t s) {
+  return y && !(y[s] > 0.0f) ? 0.0f : dy[s];
+}
+
 // dx (blocks, length) += ...; dgamma, dbeta (C) += ... (either may be null). Per-block partial
 // sums for dgamma/dbeta go to a buffer and are added in block order: deterministic. relu_out
 // (the fused forward's output) or null: the gradient reaching the norm is dy where
 // relu_out > 0 and 0 elsewhere, as relu's backward would have left it.
-// dy[s] as it reaches the norm: 0 where the fused ReLU clipped its output y (y null: no ReLU).
-static inline float through_relu(const float* dy, const float* y, int64_t s) {
-  return y && !(y[s] > 0.0f) ? 0.0f : dy[s];
-}
 
-static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
-                                const float* mean, const float* rstd, const float* gamma,
-                                const NormBlocks& nb, const float* relu_out) {
+void block_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                         const float* mean, const float* rstd, const float* gamma,
+                         const NormBlocks& nb, const float* relu_out) {
   const int64_t len = nb.length(), cpg = nb.channels_per_group;
   std::vector<double> partial_dgamma(size_t(nb.blocks * cpg)), partial_dbeta(size_t(nb.blocks * cpg));
   parallel_for(nb.blocks, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(len, 1)),
@@ -147,9 +149,9 @@ struct BatchView {
 
 // Normalises with mean/rstd (C). In training they are computed here from the batch (and the
 // running statistics updated); in eval they are taken from the running statistics.
-static void batch_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
-                               const float* beta, float* running_mean, float* running_var,
-                               const BatchView& v, bool training, float momentum, float eps) {
+void batch_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                        const float* beta, float* running_mean, float* running_var,
+                        const BatchView& v, bool training, float momentum, float eps) {
   const int64_t per_channel = v.n * v.s;
   parallel_for(v.c, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(per_channel, 1)),
                [&](int64_t begin, int64_t end) {
@@ -179,9 +181,9 @@ static void batch_norm_forward(float* y, float* mean, float* rstd, const float* 
   });
 }
 
-static void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
-                                const float* mean, const float* rstd, const float* gamma,
-                                const BatchView& v, bool training) {
+void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                         const float* mean, const float* rstd, const float* gamma,
+                         const BatchView& v, bool training) {
   const int64_t per_channel = v.n * v.s;
   parallel_for(v.c, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(per_channel, 1)),
                [&](int64_t begin, int64_t end) {
@@ -211,14 +213,14 @@ static void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
 
 // ---- shape checks -------------------------------------------------------------------------
 
-static void check_affine(const Tensor& t, int64_t c, const char* op, const char* name, const Shape& xs) {
+void check_affine(const Tensor& t, int64_t c, const char* op, const char* name, const Shape& xs) {
   if (t.defined() && (t.rank() != 1 || t.size(0) != c))
     throw Error(std::string(op) + ": " + name + " has shape " + t.shape().str() + ", expected [" +
                 std::to_string(c) + "] for input " + xs.str());
 }
 
-static NormBlocks group_norm_blocks(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta,
-                                    const char* op) {
+NormBlocks group_norm_blocks(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta,
+                             const char* op) {
   const Shape& s = x.shape();
   if (s.rank < 2) throw Error(std::string(op) + ": input " + s.str() + " must be (N,C,...)");
   if (groups < 1 || s[1] % groups != 0)
@@ -234,7 +236,7 @@ static NormBlocks group_norm_blocks(const Tensor& x, int groups, const Tensor& g
   return nb;
 }
 
-static NormBlocks layer_norm_blocks(const Tensor& x, const Tensor& gamma, const Tensor& beta, const char* op) {
+NormBlocks layer_norm_blocks(const Tensor& x, const Tensor& gamma, const Tensor& beta, const char* op) {
   const Shape& s = x.shape();
   if (s.rank < 1) throw Error(std::string(op) + ": input " + s.str() + " has no dims");
   check_affine(gamma, s[-1], op, "gamma", s);
@@ -245,8 +247,8 @@ static NormBlocks layer_norm_blocks(const Tensor& x, const Tensor& gamma, const 
   return nb;
 }
 
-static BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
-                            const Tensor& running_var, bool training, const char* op) {
+BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                     const Tensor& running_var, bool training, const char* op) {
   const Shape& s = x.shape();
   if (s.rank < 2) throw Error(std::string(op) + ": input " + s.str() + " must be (N,C,...)");
   check_affine(gamma, s[1], op, "gamma", s);
@@ -263,6 +265,8 @@ static BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& 
     throw Error(std::string(op) + ": eval mode needs running_mean and running_var");
   return v;
 }
+
+}  // namespace
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
@@ -331,8 +335,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 
 // ---- autograd glue ------------------------------------------------------------------------
 
-static Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const NormBlocks& nb,
-                         float eps, const char* op, bool relu = false) {
+namespace {
+
+Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const NormBlocks& nb,
+                  float eps, const char* op, bool relu = false) {
   Tensor y = Tensor::empty(x.shape());
   Tensor mean = Tensor::empty({std::max<int64_t>(nb.blocks, 1)}), rstd = Tensor::empty({std::max<int64_t>(nb.blocks, 1)});
   block_norm_forward(y.data(), mean.data(), rstd.data(), x.data(), gamma.defined() ? gamma.data() : nullptr,
@@ -347,6 +353,8 @@ static Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& bet
     });
   return y;
 }
+
+}  // namespace
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps) {
   return block_norm(x, gamma, beta, group_norm_blocks(x, groups, gamma, beta, "group_norm"), eps, "group_norm");

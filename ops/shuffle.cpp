@@ -14,11 +14,13 @@ namespace ulr {
 
 // ---- forward / backward kernel ------------------------------------------------------------
 
+namespace {
+
 // Moves between the unshuffled layout (N, C*r*r, H, W) and the shuffled one (N, C, H*r, W*r).
 // to_shuffled: shuffled (=|+=) unshuffled; otherwise unshuffled (=|+=) shuffled. Every
 // destination element is written once, so rows run in parallel.
-static void shuffle_kernel(float* shuffled, float* unshuffled, int64_t N, int64_t C, int64_t H,
-                           int64_t W, int64_t r, bool to_shuffled, bool accumulate) {
+void shuffle_kernel(float* shuffled, float* unshuffled, int64_t N, int64_t C, int64_t H,
+                    int64_t W, int64_t r, bool to_shuffled, bool accumulate) {
   const int64_t out_w = W * r;
   // One work item per row of the shuffled tensor: (n, c, oh).
   parallel_for(N * C * H * r, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, out_w)),
@@ -40,7 +42,7 @@ static void shuffle_kernel(float* shuffled, float* unshuffled, int64_t N, int64_
   });
 }
 
-static void check_shuffle(const Tensor& x, int r, bool shuffle) {
+void check_shuffle(const Tensor& x, int r, bool shuffle) {
   const char* op = shuffle ? "pixel_shuffle" : "pixel_unshuffle";
   const Shape& s = x.shape();
   if (r < 1) throw Error(std::string(op) + ": factor " + std::to_string(r) + " must be >= 1");
@@ -53,6 +55,8 @@ static void check_shuffle(const Tensor& x, int r, bool shuffle) {
     throw Error(std::string(op) + ": H and W of " + s.str() + " not divisible by r = " +
                 std::to_string(r));
 }
+
+}  // namespace
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
