@@ -292,13 +292,13 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
   layer_norm_blocks(x, gamma, beta, "ref::layer_norm");
   Shape s({x.numel() / x.shape()[-1], 1, x.shape()[-1]});
-  Tensor flat = make_tensor(s, x.impl()->data);
+  Tensor flat = x.view(s);
   Tensor y = ref::group_norm(flat, 1, Tensor(), Tensor(), eps);
   for (int64_t i = 0; i < y.numel(); ++i) {
     int64_t c = i % s[2];
     y.data()[i] = y.data()[i] * (gamma.defined() ? gamma.data()[c] : 1.0f) + (beta.defined() ? beta.data()[c] : 0.0f);
   }
-  return make_tensor(x.shape(), y.impl()->data);
+  return y.view(x.shape());
 }
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,

@@ -206,7 +206,7 @@ Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   Shape so = resolve_reshape(x.shape(), shape);
-  Tensor out = make_tensor(so, x.impl()->data);  // same storage, same element order
+  Tensor out = x.view(so);  // same storage, same element order
   if (should_record({x})) {
     record(out, "reshape", {x}, [x](const Tensor& out) {
       const float* dout = out.grad_data();
