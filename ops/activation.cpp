@@ -130,32 +130,34 @@ void dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
 namespace ref {
 namespace {
 
+// out[i] = fn(x[i]) in double.
 template <class Fn>
-Tensor pointwise(const Tensor& x, Fn fn) {
-  Tensor out = Tensor::empty(x.shape());
+void pointwise(const Tensor& out, const Tensor& x, const char* name, Fn fn) {
+  expect_shape(name, "out", out, x.shape());
   for (int64_t i = 0; i < x.numel(); ++i) out.data()[i] = float(fn(double(x.data()[i])));
-  return out;
 }
 
 }  // namespace
 
-Tensor relu(const Tensor& x) {
-  return pointwise(x, [](double v) { return v > 0 ? v : 0.0; });
+void relu(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::relu", [](double v) { return v > 0 ? v : 0.0; });
 }
-Tensor leaky_relu(const Tensor& x, float slope) {
-  return pointwise(x, [slope](double v) { return v > 0 ? v : v * double(slope); });
+void leaky_relu(const Tensor& out, const Tensor& x, float negative_slope) {
+  pointwise(out, x, "ref::leaky_relu",
+            [negative_slope](double v) { return v > 0 ? v : v * double(negative_slope); });
 }
-Tensor gelu(const Tensor& x) {
-  return pointwise(x, [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); });
+void gelu(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::gelu", [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); });
 }
-Tensor sigmoid(const Tensor& x) {
-  return pointwise(x, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+void sigmoid(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::sigmoid", [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
 }
-Tensor tanh(const Tensor& x) {
-  return pointwise(x, [](double v) { return std::tanh(v); });
+void tanh(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::tanh", [](double v) { return std::tanh(v); });
 }
-Tensor clamp(const Tensor& x, float lo, float hi) {
-  return pointwise(x, [lo, hi](double v) { return v < lo ? double(lo) : v > hi ? double(hi) : v; });
+void clamp(const Tensor& out, const Tensor& x, float lo, float hi) {
+  pointwise(out, x, "ref::clamp",
+            [lo, hi](double v) { return v < lo ? double(lo) : v > hi ? double(hi) : v; });
 }
 }  // namespace ref
 

@@ -98,9 +98,10 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout,
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
+void scaled_dot_product_attention(const Tensor& out, const Tensor& q, const Tensor& k,
+                                  const Tensor& v) {
   AttentionDims d = attention_dims(q, k, v);
-  Tensor out = Tensor::empty({q.size(0), q.size(1), d.Tq, d.Dv});
+  expect_shape("ref::scaled_dot_product_attention", "out", out, {q.size(0), q.size(1), d.Tq, d.Dv});
   std::vector<double> w(size_t(d.Tk));
   for (int64_t i = 0; i < d.items; ++i)
     for (int64_t t = 0; t < d.Tq; ++t) {
@@ -120,14 +121,15 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         out.data()[(i * d.Tq + t) * d.Dv + c] = float(o);
       }
     }
-  return out;
 }
 
-Tensor multi_head_attention(const Tensor& x, const Tensor& in_proj_weight,
-                            const Tensor& in_proj_bias, const Tensor& out_proj_weight,
-                            const Tensor& out_proj_bias, int heads) {
+void multi_head_attention(const Tensor& out, const Tensor& x, const Tensor& in_proj_weight,
+                          const Tensor& in_proj_bias, const Tensor& out_proj_weight,
+                          const Tensor& out_proj_bias, int heads) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hd = C / heads;
-  Tensor qkv = ref::linear(x, in_proj_weight, in_proj_bias);  // (B,T,3C)
+  expect_shape("ref::multi_head_attention", "out", out, x.shape());
+  Tensor qkv = Tensor::empty({B, T, 3 * C});
+  ref::linear(qkv, x, in_proj_weight, in_proj_bias);
   Tensor q = Tensor::empty({B, heads, T, hd}), k = Tensor::empty({B, heads, T, hd}),
          v = Tensor::empty({B, heads, T, hd});
   for (int64_t b = 0; b < B; ++b)
@@ -138,7 +140,8 @@ Tensor multi_head_attention(const Tensor& x, const Tensor& in_proj_weight,
           const int64_t o = ((b * heads + h) * T + t) * hd + c;
           q.data()[o] = row[0], k.data()[o] = row[C], v.data()[o] = row[2 * C];
         }
-  Tensor a = ref::scaled_dot_product_attention(q, k, v);  // (B,heads,T,hd)
+  Tensor a = Tensor::empty({B, heads, T, hd});
+  ref::scaled_dot_product_attention(a, q, k, v);
   Tensor merged = Tensor::empty({B, T, C});
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < heads; ++h)
@@ -146,7 +149,7 @@ Tensor multi_head_attention(const Tensor& x, const Tensor& in_proj_weight,
         for (int64_t c = 0; c < hd; ++c)
           merged.data()[(b * T + t) * C + h * hd + c] =
               a.data()[((b * heads + h) * T + t) * hd + c];
-  return ref::linear(merged, out_proj_weight, out_proj_bias);
+  ref::linear(out, merged, out_proj_weight, out_proj_bias);
 }
 
 }  // namespace ref

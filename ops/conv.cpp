@@ -158,8 +158,10 @@ void for_each_term(const ConvGeometry& conv, Fn&& fn) {
 
 }  // namespace
 
-Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions opt) {
+void conv2d_forward(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                    Conv2dOptions opt) {
   const ConvGeometry conv = make_geometry(x.shape(), weight.shape(), opt);
+  expect_shape("ref::conv2d_forward", "out", out, {conv.N, conv.OC, conv.OH, conv.OW});
   std::vector<double> acc(size_t(conv.N * conv.OC * conv.OHW()), 0.0);
   for_each_term(conv, [&](int64_t n, int64_t oc, int64_t oh, int64_t ow, int64_t c, int64_t ci,
                           int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
@@ -167,33 +169,35 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
         double(x.data()[((n * conv.C + c) * conv.H + ih) * conv.W + iw]) *
         double(weight.data()[((oc * conv.Cg + ci) * conv.KH + kh) * conv.KW + kw]);
   });
-  Tensor out = Tensor::empty({conv.N, conv.OC, conv.OH, conv.OW});
   for (size_t i = 0; i < acc.size(); ++i)
     out.data()[i] =
         float(acc[i] + (bias.defined() ? bias.data()[int64_t(i) / conv.OHW() % conv.OC] : 0.0));
-  return out;
 }
 
-Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& weight, const Tensor& dout,
-                            Conv2dOptions opt) {
+void conv2d_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                     const Tensor& dout, const Tensor& x, const Tensor& weight, Conv2dOptions opt) {
   const ConvGeometry conv = make_geometry(x.shape(), weight.shape(), opt);
-  std::vector<double> dx(size_t(x.numel()), 0.0), dw(size_t(weight.numel()), 0.0),
-      db(size_t(conv.OC), 0.0);
+  const char* name = "ref::conv2d_backward";
+  expect_shape(name, "dout", dout, {conv.N, conv.OC, conv.OH, conv.OW});
+  if (dx.defined()) expect_shape(name, "dx", dx, x.shape());
+  if (dweight.defined()) expect_shape(name, "dweight", dweight, weight.shape());
+  if (dbias.defined()) expect_shape(name, "dbias", dbias, {conv.OC});
+  std::vector<double> dx_sum(size_t(x.numel()), 0.0), dweight_sum(size_t(weight.numel()), 0.0),
+      dbias_sum(size_t(conv.OC), 0.0);
   for_each_term(conv, [&](int64_t n, int64_t oc, int64_t oh, int64_t ow, int64_t c, int64_t ci,
                           int64_t kh, int64_t kw, int64_t ih, int64_t iw) {
     double dout_value = dout.data()[((n * conv.OC + oc) * conv.OH + oh) * conv.OW + ow];
     int64_t xi = ((n * conv.C + c) * conv.H + ih) * conv.W + iw;
     int64_t wi = ((oc * conv.Cg + ci) * conv.KH + kh) * conv.KW + kw;
-    dx[size_t(xi)] += dout_value * weight.data()[wi];
-    dw[size_t(wi)] += dout_value * x.data()[xi];
+    dx_sum[size_t(xi)] += dout_value * weight.data()[wi];
+    dweight_sum[size_t(wi)] += dout_value * x.data()[xi];
   });
-  for (int64_t i = 0; i < dout.numel(); ++i) db[size_t(i / conv.OHW() % conv.OC)] += dout.data()[i];
-  auto to_tensor = [](const std::vector<double>& v, const Shape& s) {
-    Tensor t = Tensor::empty(s);
-    for (size_t i = 0; i < v.size(); ++i) t.data()[i] = float(v[i]);
-    return t;
+  for (int64_t i = 0; i < dout.numel(); ++i) dbias_sum[size_t(i / conv.OHW() % conv.OC)] += dout.data()[i];
+  auto add_into = [](const Tensor& t, const std::vector<double>& v) {
+    if (t.defined())
+      for (size_t i = 0; i < v.size(); ++i) t.data()[i] += float(v[i]);
   };
-  return {to_tensor(dx, x.shape()), to_tensor(dw, weight.shape()), to_tensor(db, {conv.OC})};
+  add_into(dx, dx_sum), add_into(dweight, dweight_sum), add_into(dbias, dbias_sum);
 }
 
 }  // namespace ref

@@ -51,8 +51,6 @@ int64_t broadcast_offset(int64_t index, const Shape& out, const int64_t* strides
   return off;
 }
 
-enum class Arith { Add, Sub, Mul };
-
 // ---- forward kernels ----------------------------------------------------------------------
 
 // out[i] = a[i] (op) b[i], all n long.
@@ -108,17 +106,17 @@ void arith_backward_operand(float* dx, const Shape& sx, const float* dout, const
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-Tensor arith(const Tensor& a, const Tensor& b, int op) {
+
+void arith(const Tensor& out, const Tensor& a, const Tensor& b, Arith op) {
   Shape so = broadcast_shape(a.shape(), b.shape(), "ref::arith");
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::arith", "out", out, so);
   int64_t stra[kMaxRank], strb[kMaxRank];
   broadcast_strides(a.shape(), so, stra);
   broadcast_strides(b.shape(), so, strb);
   for (int64_t i = 0; i < so.numel(); ++i) {
     float x = a.data()[broadcast_offset(i, so, stra)], y = b.data()[broadcast_offset(i, so, strb)];
-    out.data()[i] = op == 0 ? x + y : op == 1 ? x - y : x * y;
+    out.data()[i] = op == Arith::Add ? x + y : op == Arith::Sub ? x - y : x * y;
   }
-  return out;
 }
 }  // namespace ref
 

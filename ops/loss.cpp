@@ -296,9 +296,12 @@ Shape drop_dim(const Shape& s, int dim) {
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-Tensor cross_entropy(const Tensor& logits, const Labels& target, const Tensor& class_weights, int ignore_index) {
+
+void cross_entropy(const Tensor& out, const Tensor& logits, const Labels& target,
+                   const Tensor& class_weights, int ignore_index) {
   ClassView v = class_view(logits, target, class_weights);
   check_labels(target, v.k, ignore_index);
+  expect_shape("ref::cross_entropy", "out", out, {1});
   double ls = 0, ws = 0;
   for (int64_t i = 0; i < v.n; ++i)
     for (int64_t s = 0; s < v.s; ++s) {
@@ -312,42 +315,46 @@ Tensor cross_entropy(const Tensor& logits, const Labels& target, const Tensor& c
       ls += w * (m + std::log(se) - x(y));
       ws += w;
     }
-  return Tensor::full({1}, ws > 0 ? float(ls / ws) : 0.0f);
+  out.data()[0] = ws > 0 ? float(ls / ws) : 0.0f;
 }
 
 namespace {
 
-Tensor pointwise_mean(const Tensor& p, const Tensor& t, Pointwise kind, const char* op) {
-  check_same_shape(p, t, op);
+void pointwise_mean(const Tensor& out, const Tensor& p, const Tensor& t, Pointwise kind, const char* name) {
+  check_same_shape(p, t, name);
+  expect_shape(name, "out", out, {1});
   double s = 0;
   for (int64_t i = 0; i < p.numel(); ++i) s += pointwise_term(kind, p.data()[i], t.data()[i]);
-  return Tensor::full({1}, float(s / double(p.numel())));
+  out.data()[0] = float(s / double(p.numel()));
 }
 
 }  // namespace
 
-Tensor mse_loss(const Tensor& p, const Tensor& t) { return pointwise_mean(p, t, Pointwise::Mse, "ref::mse_loss"); }
-Tensor l1_loss(const Tensor& p, const Tensor& t) { return pointwise_mean(p, t, Pointwise::L1, "ref::l1_loss"); }
-Tensor bce_with_logits(const Tensor& x, const Tensor& t) {
-  return pointwise_mean(x, t, Pointwise::Bce, "ref::bce_with_logits");
+void mse_loss(const Tensor& out, const Tensor& pred, const Tensor& target) {
+  pointwise_mean(out, pred, target, Pointwise::Mse, "ref::mse_loss");
+}
+void l1_loss(const Tensor& out, const Tensor& pred, const Tensor& target) {
+  pointwise_mean(out, pred, target, Pointwise::L1, "ref::l1_loss");
+}
+void bce_with_logits(const Tensor& out, const Tensor& logits, const Tensor& target) {
+  pointwise_mean(out, logits, target, Pointwise::Bce, "ref::bce_with_logits");
 }
 
-Tensor l2_normalize(const Tensor& x, int dim, float eps) {
+void l2_normalize(const Tensor& out, const Tensor& x, int dim, float eps) {
   DimView v = dim_view(x.shape(), dim, "ref::l2_normalize");
-  Tensor y = Tensor::empty(x.shape());
+  expect_shape("ref::l2_normalize", "out", out, x.shape());
   for (int64_t it = 0; it < v.items(); ++it) {
     double q = 0;
     for (int64_t k = 0; k < v.d; ++k) q += double(x.data()[v.at(it, k)]) * x.data()[v.at(it, k)];
     const double den = std::max(std::sqrt(q), double(eps));
-    for (int64_t k = 0; k < v.d; ++k) y.data()[v.at(it, k)] = float(x.data()[v.at(it, k)] / den);
+    for (int64_t k = 0; k < v.d; ++k) out.data()[v.at(it, k)] = float(x.data()[v.at(it, k)] / den);
   }
-  return y;
 }
 
-Tensor cosine_similarity(const Tensor& a, const Tensor& b, int dim, float eps) {
+void cosine_similarity(const Tensor& out, const Tensor& a, const Tensor& b, int dim, float eps) {
   check_same_shape(a, b, "ref::cosine_similarity");
   DimView v = dim_view(a.shape(), dim, "ref::cosine_similarity");
-  Tensor out = Tensor::empty(drop_dim(a.shape(), dim));
+  expect_shape("ref::cosine_similarity", "out", out, drop_dim(a.shape(), dim));
   for (int64_t it = 0; it < v.items(); ++it) {
     double dot = 0, a2 = 0, b2 = 0;
     for (int64_t k = 0; k < v.d; ++k) {
@@ -357,8 +364,8 @@ Tensor cosine_similarity(const Tensor& a, const Tensor& b, int dim, float eps) {
     const double e = double(eps);
     out.data()[it] = float(dot / (std::max(std::sqrt(a2), e) * std::max(std::sqrt(b2), e)));
   }
-  return out;
 }
+
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------

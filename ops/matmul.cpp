@@ -169,9 +169,9 @@ void linear_backward(float* dx, float* dweight, float* dbias, const float* dout,
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+void matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
   MatmulDims d = matmul_dims(a.shape(), b.shape());
-  Tensor out = Tensor::empty(d.out);
+  expect_shape("ref::matmul", "out", out, d.out);
   for (int64_t i = 0; i < d.batch; ++i) {
     const float* pa = a.data() + i * d.M * d.K;
     const float* pb = b.data() + (d.b_shared ? 0 : i * d.K * d.N);
@@ -183,38 +183,39 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         po[m * d.N + n] = float(s);
       }
   }
-  return out;
 }
 
-std::vector<Tensor> matmul_backward(const Tensor& dout, const Tensor& a, const Tensor& b) {
+void matmul_backward(const Tensor& da, const Tensor& db, const Tensor& dout, const Tensor& a,
+                     const Tensor& b) {
   MatmulDims d = matmul_dims(a.shape(), b.shape());
-  Tensor da = Tensor::empty(a.shape()), db = Tensor::empty(b.shape());
+  expect_shape("ref::matmul_backward", "dout", dout, d.out);
+  if (da.defined()) expect_shape("ref::matmul_backward", "da", da, a.shape());
+  if (db.defined()) expect_shape("ref::matmul_backward", "db", db, b.shape());
   std::vector<double> acc_b(size_t(b.numel()), 0.0);
   for (int64_t i = 0; i < d.batch; ++i) {
     const float* pa = a.data() + i * d.M * d.K;
     const int64_t boff = d.b_shared ? 0 : i * d.K * d.N;
     const float* pb = b.data() + boff;
     const float* pd = dout.data() + i * d.M * d.N;
-    for (int64_t m = 0; m < d.M; ++m)
+    for (int64_t m = 0; da.defined() && m < d.M; ++m)
       for (int64_t k = 0; k < d.K; ++k) {
         double s = 0;
         for (int64_t n = 0; n < d.N; ++n) s += double(pd[m * d.N + n]) * pb[k * d.N + n];
-        da.data()[i * d.M * d.K + m * d.K + k] = float(s);
+        da.data()[i * d.M * d.K + m * d.K + k] += float(s);
       }
-    for (int64_t k = 0; k < d.K; ++k)
+    for (int64_t k = 0; db.defined() && k < d.K; ++k)
       for (int64_t n = 0; n < d.N; ++n)
         for (int64_t m = 0; m < d.M; ++m)
           acc_b[size_t(boff + k * d.N + n)] += double(pa[m * d.K + k]) * pd[m * d.N + n];
   }
-  for (int64_t i = 0; i < b.numel(); ++i) db.data()[i] = float(acc_b[size_t(i)]);
-  return {da, db};
+  for (int64_t i = 0; db.defined() && i < b.numel(); ++i) db.data()[i] += float(acc_b[size_t(i)]);
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+void linear(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const int64_t IN = weight.size(1), OUT = weight.size(0), R = x.numel() / IN;
   Shape so = x.shape();
   so[-1] = OUT;
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::linear", "out", out, so);
   for (int64_t r = 0; r < R; ++r)
     for (int64_t o = 0; o < OUT; ++o) {
       double s = bias.defined() ? bias.data()[o] : 0.0;
@@ -222,34 +223,36 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         s += double(x.data()[r * IN + i]) * weight.data()[o * IN + i];
       out.data()[r * OUT + o] = float(s);
     }
-  return out;
 }
 
-std::vector<Tensor> linear_backward(const Tensor& dout, const Tensor& x, const Tensor& weight,
-                                    bool has_bias) {
+void linear_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                     const Tensor& dout, const Tensor& x, const Tensor& weight) {
   const int64_t IN = weight.size(1), OUT = weight.size(0), R = x.numel() / IN;
-  Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(weight.shape());
-  Tensor db = has_bias ? Tensor::empty({OUT}) : Tensor();
+  Shape so = x.shape();
+  so[-1] = OUT;
+  expect_shape("ref::linear_backward", "dout", dout, so);
+  if (dx.defined()) expect_shape("ref::linear_backward", "dx", dx, x.shape());
+  if (dweight.defined()) expect_shape("ref::linear_backward", "dweight", dweight, weight.shape());
+  if (dbias.defined()) expect_shape("ref::linear_backward", "dbias", dbias, {OUT});
   const float* pd = dout.data();
-  for (int64_t r = 0; r < R; ++r)
+  for (int64_t r = 0; dx.defined() && r < R; ++r)
     for (int64_t i = 0; i < IN; ++i) {
       double s = 0;
       for (int64_t o = 0; o < OUT; ++o) s += double(pd[r * OUT + o]) * weight.data()[o * IN + i];
-      dx.data()[r * IN + i] = float(s);
+      dx.data()[r * IN + i] += float(s);
     }
   for (int64_t o = 0; o < OUT; ++o) {
-    for (int64_t i = 0; i < IN; ++i) {
+    for (int64_t i = 0; dweight.defined() && i < IN; ++i) {
       double s = 0;
       for (int64_t r = 0; r < R; ++r) s += double(pd[r * OUT + o]) * x.data()[r * IN + i];
-      dw.data()[o * IN + i] = float(s);
+      dweight.data()[o * IN + i] += float(s);
     }
-    if (has_bias) {
+    if (dbias.defined()) {
       double s = 0;
       for (int64_t r = 0; r < R; ++r) s += pd[r * OUT + o];
-      db.data()[o] = float(s);
+      dbias.data()[o] += float(s);
     }
   }
-  return {dx, dw, db};
 }
 
 }  // namespace ref

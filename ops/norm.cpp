@@ -270,9 +270,11 @@ BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& beta, c
 
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps) {
+
+void group_norm(const Tensor& out, const Tensor& x, int groups, const Tensor& gamma,
+                const Tensor& beta, float eps) {
   NormBlocks nb = group_norm_blocks(x, groups, gamma, beta, "ref::group_norm");
-  Tensor y = Tensor::empty(x.shape());
+  expect_shape("ref::group_norm", "out", out, x.shape());
   const int64_t len = nb.length();
   for (int64_t b = 0; b < nb.blocks; ++b) {
     double s = 0, q = 0;
@@ -283,28 +285,29 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor
     for (int64_t j = 0; j < len; ++j) {
       int64_t c = nb.channel(b, j / nb.spatial);
       double g = gamma.defined() ? gamma.data()[c] : 1.0, bt = beta.defined() ? beta.data()[c] : 0.0;
-      y.data()[b * len + j] = float((x.data()[b * len + j] - m) * r * g + bt);
+      out.data()[b * len + j] = float((x.data()[b * len + j] - m) * r * g + bt);
     }
   }
-  return y;
 }
 
-Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
+// A group norm of one group over each row of (rows, 1, C), then the affine map.
+void layer_norm(const Tensor& out, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
   layer_norm_blocks(x, gamma, beta, "ref::layer_norm");
+  expect_shape("ref::layer_norm", "out", out, x.shape());
   Shape s({x.numel() / x.shape()[-1], 1, x.shape()[-1]});
-  Tensor flat = x.view(s);
-  Tensor y = ref::group_norm(flat, 1, Tensor(), Tensor(), eps);
+  Tensor y = out.view(s);
+  ref::group_norm(y, x.view(s), 1, Tensor(), Tensor(), eps);
   for (int64_t i = 0; i < y.numel(); ++i) {
     int64_t c = i % s[2];
     y.data()[i] = y.data()[i] * (gamma.defined() ? gamma.data()[c] : 1.0f) + (beta.defined() ? beta.data()[c] : 0.0f);
   }
-  return y.view(x.shape());
 }
 
-Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, float momentum, float eps) {
+void batch_norm(const Tensor& out, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                const Tensor& running_mean, const Tensor& running_var, bool training,
+                float momentum, float eps) {
   BatchView v = batch_view(x, gamma, beta, running_mean, running_var, training, "ref::batch_norm");
-  Tensor y = Tensor::empty(x.shape());
+  expect_shape("ref::batch_norm", "out", out, x.shape());
   auto at = [&](int64_t i, int64_t c, int64_t s) { return (i * v.c + c) * v.s + s; };
   for (int64_t c = 0; c < v.c; ++c) {
     double m = 0, var = 0;
@@ -327,10 +330,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     double g = gamma.defined() ? gamma.data()[c] : 1.0, bt = beta.defined() ? beta.data()[c] : 0.0;
     for (int64_t i = 0; i < v.n; ++i)
       for (int64_t s = 0; s < v.s; ++s)
-        y.data()[at(i, c, s)] = float((x.data()[at(i, c, s)] - m) / std::sqrt(var + eps) * g + bt);
+        out.data()[at(i, c, s)] = float((x.data()[at(i, c, s)] - m) / std::sqrt(var + eps) * g + bt);
   }
-  return y;
 }
+
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------

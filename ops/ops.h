@@ -16,6 +16,7 @@
 namespace ulr {
 
 // ---- elementwise.cpp: arithmetic with NumPy broadcasting --------------------------------
+enum class Arith { Add, Sub, Mul };  // the binary op, as the kernels and ref::arith take it
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);

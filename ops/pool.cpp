@@ -163,33 +163,6 @@ void for_each_window_element(const PoolGeometry& g, Fn&& fn) {
 
 Shape pooled_shape(const Shape& s, const PoolGeometry& g) { return {s[0], s[1], g.OH, g.OW}; }
 
-}  // namespace
-
-Tensor avg_pool2d_forward(const Tensor& x, int kernel, int stride, int pad) {
-  PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
-  std::vector<double> acc(size_t(g.planes * g.OH * g.OW), 0.0);
-  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
-    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
-      acc[size_t((p * g.OH + oh) * g.OW + ow)] += x.data()[(p * g.H + h) * g.W + w];
-  });
-  Tensor out = Tensor::empty(pooled_shape(x.shape(), g));
-  for (size_t i = 0; i < acc.size(); ++i) out.data()[i] = float(acc[i] / double(kernel * kernel));
-  return out;
-}
-
-Tensor avg_pool2d_backward(const Tensor& x, const Tensor& dout, int kernel, int stride, int pad) {
-  PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
-  Tensor dx = Tensor::zeros(x.shape());
-  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
-    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
-      dx.data()[(p * g.H + h) * g.W + w] +=
-          dout.data()[(p * g.OH + oh) * g.OW + ow] / float(kernel * kernel);
-  });
-  return dx;
-}
-
-namespace {
-
 // Index of the maximum of each window, padding as -inf; strict > keeps the first on ties.
 std::vector<int64_t> max_indices(const Tensor& x, const PoolGeometry& g) {
   std::vector<int64_t> index(size_t(g.planes * g.OH * g.OW), -1);
@@ -205,38 +178,57 @@ std::vector<int64_t> max_indices(const Tensor& x, const PoolGeometry& g) {
 
 }  // namespace
 
-Tensor max_pool2d_forward(const Tensor& x, int kernel, int stride, int pad) {
+void avg_pool2d_forward(const Tensor& out, const Tensor& x, int kernel, int stride, int pad) {
   PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
+  expect_shape("ref::avg_pool2d_forward", "out", out, pooled_shape(x.shape(), g));
+  std::vector<double> acc(size_t(g.planes * g.OH * g.OW), 0.0);
+  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
+    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
+      acc[size_t((p * g.OH + oh) * g.OW + ow)] += x.data()[(p * g.H + h) * g.W + w];
+  });
+  for (size_t i = 0; i < acc.size(); ++i) out.data()[i] = float(acc[i] / double(kernel * kernel));
+}
+
+void avg_pool2d_backward(const Tensor& dx, const Tensor& dout, int kernel, int stride, int pad) {
+  PoolGeometry g = make_pool_geometry(dx.shape(), kernel, stride, pad);
+  expect_shape("ref::avg_pool2d_backward", "dout", dout, pooled_shape(dx.shape(), g));
+  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
+    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
+      dx.data()[(p * g.H + h) * g.W + w] +=
+          dout.data()[(p * g.OH + oh) * g.OW + ow] / float(kernel * kernel);
+  });
+}
+
+void max_pool2d_forward(const Tensor& out, const Tensor& x, int kernel, int stride, int pad) {
+  PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
+  expect_shape("ref::max_pool2d_forward", "out", out, pooled_shape(x.shape(), g));
   std::vector<int64_t> index = max_indices(x, g);
-  Tensor out = Tensor::empty(pooled_shape(x.shape(), g));
   for (size_t o = 0; o < index.size(); ++o) out.data()[o] = x.data()[index[o]];
-  return out;
 }
 
-Tensor max_pool2d_backward(const Tensor& x, const Tensor& dout, int kernel, int stride, int pad) {
+void max_pool2d_backward(const Tensor& dx, const Tensor& dout, const Tensor& x, int kernel,
+                         int stride, int pad) {
   PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
+  expect_shape("ref::max_pool2d_backward", "dx", dx, x.shape());
+  expect_shape("ref::max_pool2d_backward", "dout", dout, pooled_shape(x.shape(), g));
   std::vector<int64_t> index = max_indices(x, g);
-  Tensor dx = Tensor::zeros(x.shape());
   for (size_t o = 0; o < index.size(); ++o) dx.data()[index[o]] += dout.data()[o];
-  return dx;
 }
 
-Tensor global_avg_pool_forward(const Tensor& x) {
+void global_avg_pool_forward(const Tensor& out, const Tensor& x) {
   const int64_t planes = x.size(0) * x.size(1), hw = x.size(2) * x.size(3);
-  Tensor out = Tensor::empty({x.size(0), x.size(1)});
+  expect_shape("ref::global_avg_pool_forward", "out", out, {x.size(0), x.size(1)});
   for (int64_t p = 0; p < planes; ++p) {
     double s = 0;
     for (int64_t i = 0; i < hw; ++i) s += x.data()[p * hw + i];
     out.data()[p] = float(s / double(hw));
   }
-  return out;
 }
 
-Tensor global_avg_pool_backward(const Tensor& x, const Tensor& dout) {
-  const int64_t hw = x.size(2) * x.size(3);
-  Tensor dx = Tensor::empty(x.shape());
-  for (int64_t i = 0; i < x.numel(); ++i) dx.data()[i] = dout.data()[i / hw] / float(hw);
-  return dx;
+void global_avg_pool_backward(const Tensor& dx, const Tensor& dout) {
+  const int64_t hw = dx.size(2) * dx.size(3);
+  expect_shape("ref::global_avg_pool_backward", "dout", dout, {dx.size(0), dx.size(1)});
+  for (int64_t i = 0; i < dx.numel(); ++i) dx.data()[i] += dout.data()[i / hw] / float(hw);
 }
 
 }  // namespace ref

@@ -205,9 +205,9 @@ double ref_cubic(double d) {
   return 0;
 }
 
-Tensor resize_ref(const Tensor& x, int out_h, int out_w, bool cubic) {
+void resize_ref(const Tensor& out, const Tensor& x, int out_h, int out_w, bool cubic) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  Tensor out = Tensor::empty({N, C, out_h, out_w});
+  expect_shape(cubic ? "ref::resize_bicubic" : "ref::resize_bilinear", "out", out, {N, C, out_h, out_w});
   auto src = [cubic](int64_t in, int64_t out, int64_t d) {
     if (in == out) return double(d);
     double s = double(float(in) / float(out)) * (double(d) + 0.5) - 0.5;
@@ -237,21 +237,20 @@ Tensor resize_ref(const Tensor& x, int out_h, int out_w, bool cubic) {
         }
         out.data()[(p * out_h + oh) * out_w + ow] = float(s);
       }
-  return out;
 }
 
 }  // namespace
 
-Tensor resize_bilinear(const Tensor& x, int out_h, int out_w) {
-  return resize_ref(x, out_h, out_w, false);
+void resize_bilinear(const Tensor& out, const Tensor& x, int out_h, int out_w) {
+  resize_ref(out, x, out_h, out_w, false);
 }
-Tensor resize_bicubic(const Tensor& x, int out_h, int out_w) {
-  return resize_ref(x, out_h, out_w, true);
+void resize_bicubic(const Tensor& out, const Tensor& x, int out_h, int out_w) {
+  resize_ref(out, x, out_h, out_w, true);
 }
 
-Tensor area_downsample(const Tensor& x, int factor) {
+void area_downsample(const Tensor& out, const Tensor& x, int factor) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2) / factor, W = x.size(3) / factor;
-  Tensor out = Tensor::empty({N, C, H, W});
+  expect_shape("ref::area_downsample", "out", out, {N, C, H, W});
   for (int64_t p = 0; p < N * C; ++p)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t w = 0; w < W; ++w) {
@@ -261,7 +260,6 @@ Tensor area_downsample(const Tensor& x, int factor) {
             s += x.data()[(p * H * factor + h * factor + i) * W * factor + w * factor + j];
         out.data()[(p * H + h) * W + w] = float(s / double(factor * factor));
       }
-  return out;
 }
 
 }  // namespace ref

@@ -156,24 +156,23 @@ int64_t ravel(const int64_t* idx, const Shape& s) {
 
 }  // namespace
 
-Tensor permute(const Tensor& x, const std::vector<int>& dims) {
+void permute(const Tensor& out, const Tensor& x, const std::vector<int>& dims) {
   std::vector<int> p = checked_permutation(x.shape(), dims);
-  Tensor out = Tensor::empty(permuted_shape(x.shape(), p));
+  expect_shape("ref::permute", "out", out, permuted_shape(x.shape(), p));
   int64_t oi[kMaxRank], xi[kMaxRank];
   for (int64_t i = 0; i < out.numel(); ++i) {
     unravel(i, out.shape(), oi);
     for (int k = 0; k < x.rank(); ++k) xi[p[size_t(k)]] = oi[k];
     out.data()[i] = x.data()[ravel(xi, x.shape())];
   }
-  return out;
 }
 
-Tensor concat(const std::vector<Tensor>& xs, int dim) {
+void concat(const Tensor& out, const std::vector<Tensor>& xs, int dim) {
   int d = dim < 0 ? dim + xs[0].rank() : dim;
   Shape so = xs[0].shape();
   so.dims[d] = 0;
   for (const Tensor& x : xs) so.dims[d] += x.size(d);
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::concat", "out", out, so);
   int64_t idx[kMaxRank];
   for (int64_t i = 0; i < out.numel(); ++i) {
     unravel(i, so, idx);
@@ -181,23 +180,21 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     while (idx[d] >= xs[which].size(d)) idx[d] -= xs[which++].size(d);
     out.data()[i] = xs[which].data()[ravel(idx, xs[which].shape())];
   }
-  return out;
 }
 
-Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) {
+void slice(const Tensor& out, const Tensor& x, int dim, int64_t start, int64_t end) {
   int d = dim < 0 ? dim + x.rank() : dim;
   if (start < 0) start += x.size(d);
   if (end < 0) end += x.size(d);
   Shape so = x.shape();
   so.dims[d] = end - start;
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::slice", "out", out, so);
   int64_t idx[kMaxRank];
   for (int64_t i = 0; i < out.numel(); ++i) {
     unravel(i, so, idx);
     idx[d] += start;
     out.data()[i] = x.data()[ravel(idx, x.shape())];
   }
-  return out;
 }
 
 }  // namespace ref

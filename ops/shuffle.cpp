@@ -61,9 +61,9 @@ void check_shuffle(const Tensor& x, int r, bool shuffle) {
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor pixel_shuffle(const Tensor& x, int r) {
+void pixel_shuffle(const Tensor& out, const Tensor& x, int r) {
   const int64_t N = x.size(0), C = x.size(1) / (r * r), H = x.size(2), W = x.size(3);
-  Tensor out = Tensor::empty({N, C, H * r, W * r});
+  expect_shape("ref::pixel_shuffle", "out", out, {N, C, H * r, W * r});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t oh = 0; oh < H * r; ++oh)
@@ -72,12 +72,11 @@ Tensor pixel_shuffle(const Tensor& x, int r) {
           out.data()[((n * C + c) * H * r + oh) * W * r + ow] =
               x.data()[((n * C * r * r + ic) * H + oh / r) * W + ow / r];
         }
-  return out;
 }
 
-Tensor pixel_unshuffle(const Tensor& x, int r) {
+void pixel_unshuffle(const Tensor& out, const Tensor& x, int r) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2) / r, W = x.size(3) / r;
-  Tensor out = Tensor::empty({N, C * r * r, H, W});
+  expect_shape("ref::pixel_unshuffle", "out", out, {N, C * r * r, H, W});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t oc = 0; oc < C * r * r; ++oc)
       for (int64_t h = 0; h < H; ++h)
@@ -86,7 +85,6 @@ Tensor pixel_unshuffle(const Tensor& x, int r) {
           out.data()[((n * C * r * r + oc) * H + h) * W + w] =
               x.data()[((n * C + c) * H * r + h * r + i) * W * r + w * r + j];
         }
-  return out;
 }
 
 }  // namespace ref

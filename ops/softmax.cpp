@@ -204,9 +204,10 @@ void softmax_backward(float* dx, const float* dy, const float* y, const DimView&
 namespace ref {
 namespace {
 
-Tensor softmax_any(const Tensor& x, int dim, bool log) {
-  DimView v = dim_view(x.shape(), dim, log ? "ref::log_softmax" : "ref::softmax");
-  Tensor out = Tensor::empty(x.shape());
+void softmax_any(const Tensor& out, const Tensor& x, int dim, bool log) {
+  const char* name = log ? "ref::log_softmax" : "ref::softmax";
+  DimView v = dim_view(x.shape(), dim, name);
+  expect_shape(name, "out", out, x.shape());
   const float* px = x.data();
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < v.inner; ++j) {
@@ -219,13 +220,13 @@ Tensor softmax_any(const Tensor& x, int dim, bool log) {
         out.data()[at(k)] = float(log ? z - std::log(s) : std::exp(z) / s);
       }
     }
-  return out;
 }
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, int dim) { return softmax_any(x, dim, false); }
-Tensor log_softmax(const Tensor& x, int dim) { return softmax_any(x, dim, true); }
+void softmax(const Tensor& out, const Tensor& x, int dim) { softmax_any(out, x, dim, false); }
+void log_softmax(const Tensor& out, const Tensor& x, int dim) { softmax_any(out, x, dim, true); }
+
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------

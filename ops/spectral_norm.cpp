@@ -102,8 +102,9 @@ void check_spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v)
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v, bool training,
-                     float eps) {
+void spectral_norm(const Tensor& out, const Tensor& weight, const Tensor& u, const Tensor& v,
+                   bool training, float eps) {
+  expect_shape("ref::spectral_norm", "out", out, weight.shape());
   const int64_t OUT = weight.size(0), R = weight.numel() / OUT;
   const float* w = weight.data();
   std::vector<double> ud(u.data(), u.data() + OUT), vd(v.data(), v.data() + R);
@@ -131,9 +132,7 @@ Tensor spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v, boo
   double sigma = 0;
   for (int64_t o = 0; o < OUT; ++o)
     for (int64_t r = 0; r < R; ++r) sigma += ud[size_t(o)] * w[o * R + r] * vd[size_t(r)];
-  Tensor out = Tensor::empty(weight.shape());
   for (int64_t i = 0; i < weight.numel(); ++i) out.data()[i] = float(w[i] / sigma);
-  return out;
 }
 
 }  // namespace ref
