@@ -46,7 +46,7 @@ ConvGeometry make_geometry(const Shape& x_shape, const Shape& weight_shape, Conv
 
 }  // namespace
 
-// ---- the work split -------------------------------------------------------------------------
+// ---- the work split -----------------------------------------------------------------------
 
 // Whole planes up to kForwardTileColumns, smaller tiles when there are fewer than
 // kMinForwardUnits (batch 1 at ULR size), so that the threads share the work. Fixed by the shape
@@ -74,7 +74,7 @@ void add_partials(float* dweight, const float* partial, int64_t chunks, int64_t 
   });
 }
 
-// ---- which kernel runs ----------------------------------------------------------------------
+// ---- which kernel runs --------------------------------------------------------------------
 namespace {
 
 // The forward of every 3x3 convolution at stride 1 or 2 runs direct, and the input gradient at

@@ -9,6 +9,8 @@
 #include "ops/conv_internal.h"
 
 namespace ulr {
+
+// ---- forward kernels ----------------------------------------------------------------------
 namespace {
 
 // One plane of a depthwise correlation: out (OH,OW) += sum_kh,kw w[kh,kw] *
@@ -67,6 +69,32 @@ void place_plane(float* dst, int64_t Hd, int64_t Wd, const float* src, int64_t H
     if (c1 > c0)
       std::memcpy(dst + r * Wd + c0, src + (r - top) * Ws + (c0 - left), size_t(c1 - c0) * sizeof(float));
 }
+
+}  // namespace
+
+// One unit = one (sample, output channel) plane.
+void conv2d_forward_depthwise(float* out, const float* x, const float* weight, const float* bias,
+                              const ConvGeometry& conv) {
+  const int64_t Hp = conv.H + 2 * conv.pad, Wp = conv.W + 2 * conv.pad, taps = conv.KH * conv.KW;
+  const PlaneGeometry plane{conv.OH, conv.OW, Wp, conv.KH, conv.KW, conv.stride, conv.dilation};
+  parallel_for(conv.N * conv.OC, 4, [&](int64_t begin, int64_t end) {
+    Scratch x_padded(Hp * Wp);
+    int64_t padded = -1;  // which input plane x_padded holds
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t n = p / conv.OC, oc = p % conv.OC, c = oc / conv.OCg, input_plane = n * conv.C + c;
+      if (input_plane != padded) {
+        place_plane(x_padded.data, Hp, Wp, x + input_plane * conv.HW(), conv.H, conv.W, conv.pad, conv.pad);
+        padded = input_plane;
+      }
+      float* o = out + p * conv.OHW();
+      std::fill(o, o + conv.OHW(), bias ? bias[oc] : 0.0f);
+      plane_correlate_any(o, x_padded.data, weight + oc * taps, plane);
+    }
+  });
+}
+
+// ---- backward kernels ---------------------------------------------------------------------
+namespace {
 
 // dw (KH,KW) += sum_oh,ow dout[oh,ow] * x_padded[oh*stride + kh*dilation, ow*stride + kw*dilation]
 // for one plane. With stride 1 each SIMD block of dout feeds every tap while the per-tap sums
@@ -133,27 +161,6 @@ void plane_scatter_input_gradient(float* dx_padded, const float* dout, const flo
 }
 
 }  // namespace
-
-// One unit = one (sample, output channel) plane.
-void conv2d_forward_depthwise(float* out, const float* x, const float* weight, const float* bias,
-                              const ConvGeometry& conv) {
-  const int64_t Hp = conv.H + 2 * conv.pad, Wp = conv.W + 2 * conv.pad, taps = conv.KH * conv.KW;
-  const PlaneGeometry plane{conv.OH, conv.OW, Wp, conv.KH, conv.KW, conv.stride, conv.dilation};
-  parallel_for(conv.N * conv.OC, 4, [&](int64_t begin, int64_t end) {
-    Scratch x_padded(Hp * Wp);
-    int64_t padded = -1;  // which input plane x_padded holds
-    for (int64_t p = begin; p < end; ++p) {
-      const int64_t n = p / conv.OC, oc = p % conv.OC, c = oc / conv.OCg, input_plane = n * conv.C + c;
-      if (input_plane != padded) {
-        place_plane(x_padded.data, Hp, Wp, x + input_plane * conv.HW(), conv.H, conv.W, conv.pad, conv.pad);
-        padded = input_plane;
-      }
-      float* o = out + p * conv.OHW();
-      std::fill(o, o + conv.OHW(), bias ? bias[oc] : 0.0f);
-      plane_correlate_any(o, x_padded.data, weight + oc * taps, plane);
-    }
-  });
-}
 
 // One unit = one input channel with its OCg output channels over all samples, samples in order:
 // the weight gradient needs no partial buffers and dx planes are disjoint. With stride 1,

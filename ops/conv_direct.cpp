@@ -26,6 +26,8 @@
 #include "ops/conv_internal.h"
 
 namespace ulr {
+
+// ---- forward kernels (the correlation, shared with the input gradient) --------------------
 namespace {
 
 constexpr int64_t kDirectBlock = 6;      // output channels per register block (correlation)
@@ -260,6 +262,25 @@ void direct_planes(float* out, int64_t N, int64_t out_channels, int64_t OH, int6
   });
 }
 
+}  // namespace
+
+void conv2d_forward_direct(float* out, const float* x, const float* weight, const float* bias,
+                           const ConvGeometry& conv) {
+  Scratch packed(conv.OC * conv.C * 9);
+  pack_direct_weights(packed.data, conv.OC, conv.C, [&](int64_t o, int64_t i, int64_t kh, int64_t kw) {
+    return weight[((o * conv.C + i) * 3 + kh) * 3 + kw];
+  });
+  parallel_for(conv.N * conv.OC, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p)
+      std::fill(out + p * conv.OHW(), out + (p + 1) * conv.OHW(), bias ? bias[p % conv.OC] : 0.0f);
+  });
+  direct_planes(out, conv.N, conv.OC, conv.OH, conv.OW, x, conv.C, conv.H, conv.W, conv.stride, conv.pad,
+                conv.pad, packed.data);
+}
+
+// ---- backward kernels ---------------------------------------------------------------------
+namespace {
+
 // dw[j] (C, 3, 3) += sum over the plane of dout[j][p] * x_padded[c][p + (kh, kw)] for j < Outputs,
 // one sample: dout (Outputs planes, OH*OW apart), x_padded (C, OH + 2, OW + 2); dw[j] starts
 // dweight_stride floats after dw[j - 1]. A block's nine taps of one input row stay in registers
@@ -300,20 +321,6 @@ void direct_weight_gradient(float* dw, int64_t dweight_stride, const float* dout
 }
 
 }  // namespace
-
-void conv2d_forward_direct(float* out, const float* x, const float* weight, const float* bias,
-                           const ConvGeometry& conv) {
-  Scratch packed(conv.OC * conv.C * 9);
-  pack_direct_weights(packed.data, conv.OC, conv.C, [&](int64_t o, int64_t i, int64_t kh, int64_t kw) {
-    return weight[((o * conv.C + i) * 3 + kh) * 3 + kw];
-  });
-  parallel_for(conv.N * conv.OC, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p)
-      std::fill(out + p * conv.OHW(), out + (p + 1) * conv.OHW(), bias ? bias[p % conv.OC] : 0.0f);
-  });
-  direct_planes(out, conv.N, conv.OC, conv.OH, conv.OW, x, conv.C, conv.H, conv.W, conv.stride, conv.pad,
-                conv.pad, packed.data);
-}
 
 // Input gradient: dx (N, C, H, W) += dout (N, OC, OH, OW) padded by 2 - pad, correlated with the
 // flipped kernel transposed (OC in, C out). Weight gradient: per chunk of samples (as the GEMM

@@ -104,6 +104,8 @@ void col2im_add(float* dx, const float* dcols, const ConvGeometry& conv) {
 
 }  // namespace
 
+// ---- forward kernel -----------------------------------------------------------------------
+
 // One unit = (sample, group, tile of output rows).
 void conv2d_forward_gemm(float* out, const float* x, const float* weight, const float* bias,
                          const ConvGeometry& conv) {
@@ -136,6 +138,8 @@ void conv2d_forward_gemm(float* out, const float* x, const float* weight, const 
     }
   });
 }
+
+// ---- backward kernel ----------------------------------------------------------------------
 
 // One unit = a chunk of samples; per sample and group:
 //   dW_g (OCg, patch) += dout_g (OCg, OHW) x cols^T (OHW, patch)   into the chunk's partial sum
