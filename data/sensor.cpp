@@ -97,9 +97,9 @@ Tensor sensor_capture(const Tensor& hr, const SensorOptions& opt, Rng* rng) {
     out = area_average(hr, opt.out_h, opt.out_w);
   } else {
     const bool batched = hr.rank() == 4;
-    Tensor x4 = batched ? hr : make_tensor({1, hr.size(0), H, W}, hr.impl()->data);
+    Tensor x4 = batched ? hr : hr.view({1, hr.size(0), H, W});
     Tensor y4 = resize_bicubic(x4.detach(), opt.out_h, opt.out_w);  // (N,C,h,w)
-    out = batched ? y4 : make_tensor({y4.size(1), opt.out_h, opt.out_w}, y4.impl()->data);
+    out = batched ? y4 : y4.view({y4.size(1), opt.out_h, opt.out_w});
   }
   if (opt.noise_sigma > 0.0f) add_read_noise(out, opt.noise_sigma, *rng);
   clamp_and_quantize(out, opt.quantize);

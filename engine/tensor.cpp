@@ -233,7 +233,15 @@ void Tensor::zero_grad() const {
   if (impl_->grad) std::memset(impl_->grad->data, 0, size_t(numel()) * sizeof(float));
 }
 
-Tensor Tensor::detach() const { return make_tensor(shape(), impl_->data); }
+Tensor Tensor::view(const Shape& shape) const {
+  check_shape(shape);
+  if (shape.numel() != numel())
+    throw Error("view: shape " + shape.str() + " has " + std::to_string(shape.numel()) +
+                " elements, the tensor " + this->shape().str() + " has " + std::to_string(numel()));
+  return make_tensor(shape, impl_->data);
+}
+
+Tensor Tensor::detach() const { return view(shape()); }
 
 Tensor Tensor::clone() const {
   Tensor t = empty(shape());

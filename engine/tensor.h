@@ -121,7 +121,14 @@ class Tensor {
   void zero_grad() const;    // zeroes the gradient if it exists
   const Node* node() const { return impl_->node.get(); }
 
-  Tensor detach() const;  // shares the data; no node, no gradient, requires_grad = false
+  // The same data under another shape: the view shares this tensor's storage (a write through
+  // either is seen by both) and requires shape.numel() == numel(), with no negative dims (else
+  // throws Error naming both shapes). The view is a new leaf whatever this tensor is: no node,
+  // no gradient of its own, requires_grad = false, so nothing flows back through it. Outside
+  // NoGrad, a reshape that gradients must cross is ulr::reshape (ops/ops.h), which records the
+  // view on the tape.
+  Tensor view(const Shape& shape) const;
+  Tensor detach() const;  // view(shape()): the data without its history
   Tensor clone() const;   // copies the data; a new leaf
 
   TensorImpl* impl() const { return impl_.get(); }
@@ -132,7 +139,7 @@ class Tensor {
   friend Tensor make_tensor(const Shape&, std::shared_ptr<Storage>);
 };
 
-// A tensor over existing storage (used for views such as reshape and grad()).
+// A tensor over existing storage: the engine's own constructor (the factories, grad(), view()).
 Tensor make_tensor(const Shape& shape, std::shared_ptr<Storage> storage);
 
 // Integer maps (class ids, identity ids) are not autograd tensors: a plain container.

@@ -11,6 +11,7 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 using fbatch = xsimd::batch<float>;
 constexpr int64_t kActivationGrain = 1 << 14;  // elements per thread chunk
@@ -19,8 +20,8 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
 // out[i] = vector_fn / scalar_fn (x[i]), n elements.
 template <class VectorFn, class ScalarFn>
-static void map_forward(float* out, const float* x, int64_t n, VectorFn vector_fn,
-                        ScalarFn scalar_fn) {
+void map_forward(float* out, const float* x, int64_t n, VectorFn vector_fn,
+                 ScalarFn scalar_fn) {
   parallel_for(n, kActivationGrain, [&](int64_t begin, int64_t end) {
     int64_t i = begin;
     for (; i + int64_t(fbatch::size) <= end; i += fbatch::size)
@@ -31,8 +32,8 @@ static void map_forward(float* out, const float* x, int64_t n, VectorFn vector_f
 
 // dx[i] += dout[i] * derivative(saved[i]), where saved is x or y as the op chooses.
 template <class VectorFn, class ScalarFn>
-static void map_backward(float* dx, const float* dout, const float* saved, int64_t n,
-                         VectorFn vector_derivative, ScalarFn scalar_derivative) {
+void map_backward(float* dx, const float* dout, const float* saved, int64_t n,
+                  VectorFn vector_derivative, ScalarFn scalar_derivative) {
   parallel_for(n, kActivationGrain, [&](int64_t begin, int64_t end) {
     int64_t i = begin;
     for (; i + int64_t(fbatch::size) <= end; i += fbatch::size) {
@@ -45,33 +46,33 @@ static void map_backward(float* dx, const float* dout, const float* saved, int64
 
 // ---- forward and backward kernels ------------------------------------------------------------
 // relu: f'(x) = 1 for x > 0, else 0 (PyTorch's choice at 0).
-static void relu_forward(float* y, const float* x, int64_t n) {
+void relu_forward(float* y, const float* x, int64_t n) {
   map_forward(y, x, n, [](fbatch v) { return xsimd::max(v, fbatch(0.0f)); },
               [](float v) { return v > 0.0f ? v : 0.0f; });
 }
-static void relu_backward(float* dx, const float* dout, const float* x, int64_t n) {
+void relu_backward(float* dx, const float* dout, const float* x, int64_t n) {
   map_backward(dx, dout, x, n,
                [](fbatch v) { return xsimd::select(v > fbatch(0.0f), fbatch(1.0f), fbatch(0.0f)); },
                [](float v) { return v > 0.0f ? 1.0f : 0.0f; });
 }
 
-static void leaky_relu_forward(float* y, const float* x, int64_t n, float slope) {
+void leaky_relu_forward(float* y, const float* x, int64_t n, float slope) {
   map_forward(y, x, n, [slope](fbatch v) { return xsimd::select(v > fbatch(0.0f), v, v * fbatch(slope)); },
               [slope](float v) { return v > 0.0f ? v : v * slope; });
 }
-static void leaky_relu_backward(float* dx, const float* dout, const float* x, int64_t n, float slope) {
+void leaky_relu_backward(float* dx, const float* dout, const float* x, int64_t n, float slope) {
   map_backward(dx, dout, x, n,
                [slope](fbatch v) { return xsimd::select(v > fbatch(0.0f), fbatch(1.0f), fbatch(slope)); },
                [slope](float v) { return v > 0.0f ? 1.0f : slope; });
 }
 
 // gelu(x) = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2; gelu'(x) = Phi(x) + x * phi(x).
-static void gelu_forward(float* y, const float* x, int64_t n) {
+void gelu_forward(float* y, const float* x, int64_t n) {
   map_forward(y, x, n,
               [](fbatch v) { return fbatch(0.5f) * v * (fbatch(1.0f) + xsimd::erf(v * fbatch(kInvSqrt2))); },
               [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); });
 }
-static void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
+void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
   map_backward(dx, dout, x, n,
                [](fbatch v) {
                  fbatch cdf = fbatch(0.5f) * (fbatch(1.0f) + xsimd::erf(v * fbatch(kInvSqrt2)));
@@ -85,30 +86,30 @@ static void gelu_backward(float* dx, const float* dout, const float* x, int64_t 
 }
 
 // sigmoid' = y (1 - y), from the saved output.
-static void sigmoid_forward(float* y, const float* x, int64_t n) {
+void sigmoid_forward(float* y, const float* x, int64_t n) {
   map_forward(y, x, n, [](fbatch v) { return fbatch(1.0f) / (fbatch(1.0f) + xsimd::exp(-v)); },
               [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
 }
-static void sigmoid_backward(float* dx, const float* dout, const float* y, int64_t n) {
+void sigmoid_backward(float* dx, const float* dout, const float* y, int64_t n) {
   map_backward(dx, dout, y, n, [](fbatch v) { return v * (fbatch(1.0f) - v); },
                [](float v) { return v * (1.0f - v); });
 }
 
 // tanh' = 1 - y^2, from the saved output.
-static void tanh_forward(float* y, const float* x, int64_t n) {
+void tanh_forward(float* y, const float* x, int64_t n) {
   map_forward(y, x, n, [](fbatch v) { return xsimd::tanh(v); }, [](float v) { return std::tanh(v); });
 }
-static void tanh_backward(float* dx, const float* dout, const float* y, int64_t n) {
+void tanh_backward(float* dx, const float* dout, const float* y, int64_t n) {
   map_backward(dx, dout, y, n, [](fbatch v) { return fbatch(1.0f) - v * v; },
                [](float v) { return 1.0f - v * v; });
 }
 
 // clamp' = 1 on the closed interval [lo, hi], 0 outside (as torch.clamp).
-static void clamp_forward(float* y, const float* x, int64_t n, float lo, float hi) {
+void clamp_forward(float* y, const float* x, int64_t n, float lo, float hi) {
   map_forward(y, x, n, [lo, hi](fbatch v) { return xsimd::min(xsimd::max(v, fbatch(lo)), fbatch(hi)); },
               [lo, hi](float v) { return std::min(std::max(v, lo), hi); });
 }
-static void clamp_backward(float* dx, const float* dout, const float* x, int64_t n, float lo, float hi) {
+void clamp_backward(float* dx, const float* dout, const float* x, int64_t n, float lo, float hi) {
   map_backward(dx, dout, x, n,
                [lo, hi](fbatch v) {
                  return xsimd::select((v >= fbatch(lo)) & (v <= fbatch(hi)), fbatch(1.0f), fbatch(0.0f));
@@ -118,36 +119,45 @@ static void clamp_backward(float* dx, const float* dout, const float* x, int64_t
 
 // Dropout mask (n): 0 or 1/(1-p) per element, drawn serially from rng so that it is the same
 // for any thread count. An element is kept when uniform() < 1 - p.
-static void dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
+void dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
   const float keep = 1.0f - p, scale = p >= 1.0f ? 0.0f : 1.0f / keep;
   for (int64_t i = 0; i < n; ++i) mask[i] = rng.uniform() < keep ? scale : 0.0f;
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
+namespace {
+
+// out[i] = fn(x[i]) in double.
 template <class Fn>
-static Tensor pointwise(const Tensor& x, Fn fn) {
-  Tensor out = Tensor::empty(x.shape());
+void pointwise(const Tensor& out, const Tensor& x, const char* name, Fn fn) {
+  expect_shape(name, "out", out, x.shape());
   for (int64_t i = 0; i < x.numel(); ++i) out.data()[i] = float(fn(double(x.data()[i])));
-  return out;
 }
-Tensor relu(const Tensor& x) {
-  return pointwise(x, [](double v) { return v > 0 ? v : 0.0; });
+
+}  // namespace
+
+void relu(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::relu", [](double v) { return v > 0 ? v : 0.0; });
 }
-Tensor leaky_relu(const Tensor& x, float slope) {
-  return pointwise(x, [slope](double v) { return v > 0 ? v : v * double(slope); });
+void leaky_relu(const Tensor& out, const Tensor& x, float negative_slope) {
+  pointwise(out, x, "ref::leaky_relu",
+            [negative_slope](double v) { return v > 0 ? v : v * double(negative_slope); });
 }
-Tensor gelu(const Tensor& x) {
-  return pointwise(x, [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); });
+void gelu(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::gelu", [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); });
 }
-Tensor sigmoid(const Tensor& x) {
-  return pointwise(x, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+void sigmoid(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::sigmoid", [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
 }
-Tensor tanh(const Tensor& x) {
-  return pointwise(x, [](double v) { return std::tanh(v); });
+void tanh(const Tensor& out, const Tensor& x) {
+  pointwise(out, x, "ref::tanh", [](double v) { return std::tanh(v); });
 }
-Tensor clamp(const Tensor& x, float lo, float hi) {
-  return pointwise(x, [lo, hi](double v) { return v < lo ? double(lo) : v > hi ? double(hi) : v; });
+void clamp(const Tensor& out, const Tensor& x, float lo, float hi) {
+  pointwise(out, x, "ref::clamp",
+            [lo, hi](double v) { return v < lo ? double(lo) : v > hi ? double(hi) : v; });
 }
 }  // namespace ref
 

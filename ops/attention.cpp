@@ -18,6 +18,7 @@
 #include "ops/row_kernels.h"
 
 namespace ulr {
+namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<RowMatrix>;
@@ -28,7 +29,7 @@ struct AttentionDims {
   float scale = 1.0f;
 };
 
-static AttentionDims attention_dims(const Tensor& q, const Tensor& k, const Tensor& v) {
+AttentionDims attention_dims(const Tensor& q, const Tensor& k, const Tensor& v) {
   const Shape &sq = q.shape(), &sk = k.shape(), &sv = v.shape();
   bool ok = sq.rank == 4 && sk.rank == 4 && sv.rank == 4;
   ok = ok && sq[0] == sk[0] && sq[0] == sv[0] && sq[1] == sk[1] && sq[1] == sv[1];
@@ -43,15 +44,15 @@ static AttentionDims attention_dims(const Tensor& q, const Tensor& k, const Tens
 }
 
 // (batch, head) items per thread chunk: about 2^16 multiply-adds each (small inputs run serially).
-static int64_t item_grain(const AttentionDims& d) {
+int64_t item_grain(const AttentionDims& d) {
   return std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, d.Tq * d.Tk * (d.D + d.Dv)));
 }
 
 // ---- forward kernel -----------------------------------------------------------------------
 
 // out (items,Tq,Dv) and probs (items,Tq,Tk) from q (items,Tq,D), k (items,Tk,D), v (items,Tk,Dv).
-static void attention_forward(float* out, float* probs, const float* q, const float* k,
-                              const float* v, const AttentionDims& d) {
+void attention_forward(float* out, float* probs, const float* q, const float* k,
+                       const float* v, const AttentionDims& d) {
   parallel_for(d.items, item_grain(d), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       MatrixMap p(probs + i * d.Tq * d.Tk, d.Tq, d.Tk);
@@ -67,9 +68,9 @@ static void attention_forward(float* out, float* probs, const float* q, const fl
 // ---- backward kernel ----------------------------------------------------------------------
 
 // dq, dk, dv += gradients for dout (items,Tq,Dv); any of them may be null.
-static void attention_backward(float* dq, float* dk, float* dv, const float* dout,
-                               const float* probs, const float* q, const float* k,
-                               const float* v, const AttentionDims& d) {
+void attention_backward(float* dq, float* dk, float* dv, const float* dout,
+                        const float* probs, const float* q, const float* k,
+                        const float* v, const AttentionDims& d) {
   parallel_for(d.items, item_grain(d), [&](int64_t begin, int64_t end) {
     RowMatrix ds(d.Tq, d.Tk);
     for (int64_t i = begin; i < end; ++i) {
@@ -92,12 +93,15 @@ static void attention_backward(float* dq, float* dk, float* dv, const float* dou
   });
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
+void scaled_dot_product_attention(const Tensor& out, const Tensor& q, const Tensor& k,
+                                  const Tensor& v) {
   AttentionDims d = attention_dims(q, k, v);
-  Tensor out = Tensor::empty({q.size(0), q.size(1), d.Tq, d.Dv});
+  expect_shape("ref::scaled_dot_product_attention", "out", out, {q.size(0), q.size(1), d.Tq, d.Dv});
   std::vector<double> w(size_t(d.Tk));
   for (int64_t i = 0; i < d.items; ++i)
     for (int64_t t = 0; t < d.Tq; ++t) {
@@ -117,14 +121,15 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         out.data()[(i * d.Tq + t) * d.Dv + c] = float(o);
       }
     }
-  return out;
 }
 
-Tensor multi_head_attention(const Tensor& x, const Tensor& in_proj_weight,
-                            const Tensor& in_proj_bias, const Tensor& out_proj_weight,
-                            const Tensor& out_proj_bias, int heads) {
+void multi_head_attention(const Tensor& out, const Tensor& x, const Tensor& in_proj_weight,
+                          const Tensor& in_proj_bias, const Tensor& out_proj_weight,
+                          const Tensor& out_proj_bias, int heads) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hd = C / heads;
-  Tensor qkv = ref::linear(x, in_proj_weight, in_proj_bias);  // (B,T,3C)
+  expect_shape("ref::multi_head_attention", "out", out, x.shape());
+  Tensor qkv = Tensor::empty({B, T, 3 * C});
+  ref::linear(qkv, x, in_proj_weight, in_proj_bias);
   Tensor q = Tensor::empty({B, heads, T, hd}), k = Tensor::empty({B, heads, T, hd}),
          v = Tensor::empty({B, heads, T, hd});
   for (int64_t b = 0; b < B; ++b)
@@ -135,7 +140,8 @@ Tensor multi_head_attention(const Tensor& x, const Tensor& in_proj_weight,
           const int64_t o = ((b * heads + h) * T + t) * hd + c;
           q.data()[o] = row[0], k.data()[o] = row[C], v.data()[o] = row[2 * C];
         }
-  Tensor a = ref::scaled_dot_product_attention(q, k, v);  // (B,heads,T,hd)
+  Tensor a = Tensor::empty({B, heads, T, hd});
+  ref::scaled_dot_product_attention(a, q, k, v);
   Tensor merged = Tensor::empty({B, T, C});
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < heads; ++h)
@@ -143,7 +149,7 @@ Tensor multi_head_attention(const Tensor& x, const Tensor& in_proj_weight,
         for (int64_t c = 0; c < hd; ++c)
           merged.data()[(b * T + t) * C + h * hd + c] =
               a.data()[((b * heads + h) * T + t) * hd + c];
-  return ref::linear(merged, out_proj_weight, out_proj_bias);
+  ref::linear(out, merged, out_proj_weight, out_proj_bias);
 }
 
 }  // namespace ref

@@ -9,6 +9,7 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 using fbatch = xsimd::batch<float>;
 constexpr int64_t kElementGrain = 1 << 14;  // elements per thread chunk
@@ -16,7 +17,7 @@ constexpr int64_t kElementGrain = 1 << 14;  // elements per thread chunk
 // ---- broadcasting helpers ---------------------------------------------------------------
 
 // Output shape of broadcasting a with b (dims aligned from the right; 1 stretches).
-static Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
+Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
   Shape out;
   out.rank = std::max(a.rank, b.rank);
   for (int i = 0; i < out.rank; ++i) {
@@ -30,7 +31,7 @@ static Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
 }
 
 // Strides of `s` viewed in `out`'s rank, 0 where s is broadcast.
-static void broadcast_strides(const Shape& s, const Shape& out, int64_t* strides) {
+void broadcast_strides(const Shape& s, const Shape& out, int64_t* strides) {
   int64_t stride = 1;
   for (int i = out.rank - 1; i >= 0; --i) {
     int is = s.rank - out.rank + i;
@@ -41,7 +42,7 @@ static void broadcast_strides(const Shape& s, const Shape& out, int64_t* strides
 }
 
 // Offset into a broadcast operand of output element `index`.
-static int64_t broadcast_offset(int64_t index, const Shape& out, const int64_t* strides) {
+int64_t broadcast_offset(int64_t index, const Shape& out, const int64_t* strides) {
   int64_t off = 0;
   for (int i = out.rank - 1; i >= 0; --i) {
     off += (index % out.dims[i]) * strides[i];
@@ -50,12 +51,10 @@ static int64_t broadcast_offset(int64_t index, const Shape& out, const int64_t* 
   return off;
 }
 
-enum class Arith { Add, Sub, Mul };
-
 // ---- forward kernels ----------------------------------------------------------------------
 
 // out[i] = a[i] (op) b[i], all n long.
-static void arith_same_shape(float* out, const float* a, const float* b, int64_t n, Arith op) {
+void arith_same_shape(float* out, const float* a, const float* b, int64_t n, Arith op) {
   parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
     int64_t i = begin;
     for (; i + int64_t(fbatch::size) <= end; i += fbatch::size) {
@@ -67,8 +66,8 @@ static void arith_same_shape(float* out, const float* a, const float* b, int64_t
   });
 }
 
-static void arith_broadcast(float* out, const Shape& so, const float* a, const Shape& sa,
-                            const float* b, const Shape& sb, Arith op) {
+void arith_broadcast(float* out, const Shape& so, const float* a, const Shape& sa,
+                     const float* b, const Shape& sb, Arith op) {
   int64_t stra[kMaxRank], strb[kMaxRank];
   broadcast_strides(sa, so, stra);
   broadcast_strides(sb, so, strb);
@@ -84,8 +83,8 @@ static void arith_broadcast(float* out, const Shape& so, const float* a, const S
 
 // dx[broadcast(i)] += factor * dout[i] * (other ? other[broadcast(i)] : 1). Serial when x is
 // broadcast (several outputs hit one dx element; a fixed order keeps it deterministic).
-static void arith_backward_operand(float* dx, const Shape& sx, const float* dout, const Shape& so,
-                                   const float* other, const Shape& s_other, float factor) {
+void arith_backward_operand(float* dx, const Shape& sx, const float* dout, const Shape& so,
+                            const float* other, const Shape& s_other, float factor) {
   if (sx == so && (!other || s_other == so)) {
     parallel_for(so.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) dx[i] += factor * dout[i] * (other ? other[i] : 1.0f);
@@ -103,25 +102,29 @@ static void arith_backward_operand(float* dx, const Shape& sx, const float* dout
   }
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-Tensor arith(const Tensor& a, const Tensor& b, int op) {
+
+void arith(const Tensor& out, const Tensor& a, const Tensor& b, Arith op) {
   Shape so = broadcast_shape(a.shape(), b.shape(), "ref::arith");
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::arith", "out", out, so);
   int64_t stra[kMaxRank], strb[kMaxRank];
   broadcast_strides(a.shape(), so, stra);
   broadcast_strides(b.shape(), so, strb);
   for (int64_t i = 0; i < so.numel(); ++i) {
     float x = a.data()[broadcast_offset(i, so, stra)], y = b.data()[broadcast_offset(i, so, strb)];
-    out.data()[i] = op == 0 ? x + y : op == 1 ? x - y : x * y;
+    out.data()[i] = op == Arith::Add ? x + y : op == Arith::Sub ? x - y : x * y;
   }
-  return out;
 }
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------
 
-static Tensor arith(const Tensor& a, const Tensor& b, Arith op, const char* name) {
+namespace {
+
+Tensor arith(const Tensor& a, const Tensor& b, Arith op, const char* name) {
   Shape so = broadcast_shape(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(so);
   if (a.shape() == so && b.shape() == so)
@@ -143,12 +146,16 @@ static Tensor arith(const Tensor& a, const Tensor& b, Arith op, const char* name
   return out;
 }
 
+}  // namespace
+
 Tensor add(const Tensor& a, const Tensor& b) { return arith(a, b, Arith::Add, "add"); }
 Tensor sub(const Tensor& a, const Tensor& b) { return arith(a, b, Arith::Sub, "sub"); }
 Tensor mul(const Tensor& a, const Tensor& b) { return arith(a, b, Arith::Mul, "mul"); }
 
+namespace {
+
 // out = s * x + c
-static Tensor affine_scalar(const Tensor& x, float s, float c, const char* name) {
+Tensor affine_scalar(const Tensor& x, float s, float c, const char* name) {
   Tensor out = Tensor::empty(x.shape());
   const float* px = x.data();
   float* po = out.data();
@@ -169,10 +176,14 @@ static Tensor affine_scalar(const Tensor& x, float s, float c, const char* name)
   return out;
 }
 
+}  // namespace
+
 Tensor scale(const Tensor& x, float s) { return affine_scalar(x, s, 0.0f, "scale"); }
 Tensor add_scalar(const Tensor& x, float s) { return affine_scalar(x, 1.0f, s, "add_scalar"); }
 
-static Tensor reduce_scaled(const Tensor& x, double factor, const char* name) {
+namespace {
+
+Tensor reduce_scaled(const Tensor& x, double factor, const char* name) {
   Tensor out = Tensor::full({1}, float(chunked_sum(x.numel(), kElementGrain, [p = x.data()](int64_t i) { return double(p[i]); }) * factor));
   if (should_record({x})) {
     record(out, name, {x}, [x, factor](const Tensor& out) {
@@ -183,6 +194,8 @@ static Tensor reduce_scaled(const Tensor& x, double factor, const char* name) {
   }
   return out;
 }
+
+}  // namespace
 
 Tensor sum(const Tensor& x) { return reduce_scaled(x, 1.0, "sum"); }
 Tensor mean(const Tensor& x) { return reduce_scaled(x, x.numel() ? 1.0 / double(x.numel()) : 0.0, "mean"); }

@@ -15,6 +15,7 @@
 #include "ops/row_kernels.h"
 
 namespace ulr {
+namespace {
 
 using fbatch = xsimd::batch<float>;
 constexpr int64_t kLossGrain = 1 << 14;  // elements per chunk of a pointwise loss
@@ -32,9 +33,9 @@ struct ClassView {
 
 // One work item: pixels [s0, s1) of image i. Writes logsumexp per pixel into lse (N*S) and
 // returns the item's sums of w*nll and w.
-static void cross_entropy_block(float* lse, double* loss_sum, double* weight_sum, const float* x,
-                                const uint8_t* target, const float* weights, const ClassView& v,
-                                int64_t i, int64_t s0, int64_t s1, int ignore_index) {
+void cross_entropy_block(float* lse, double* loss_sum, double* weight_sum, const float* x,
+                         const uint8_t* target, const float* weights, const ClassView& v,
+                         int64_t i, int64_t s0, int64_t s1, int ignore_index) {
   const float* xi = x + i * v.k * v.s;
   float m[kPixelBlock], sum[kPixelBlock];
   const int64_t len = s1 - s0;
@@ -72,7 +73,7 @@ static void cross_entropy_block(float* lse, double* loss_sum, double* weight_sum
 
 // Calls fn(item, image, s0, s1) for every (image, pixel block) work item in parallel.
 template <class Fn>
-static void for_each_pixel_block(const ClassView& v, Fn fn) {
+void for_each_pixel_block(const ClassView& v, Fn fn) {
   const int64_t blocks = (v.s + kPixelBlock - 1) / kPixelBlock;
   parallel_for(v.n * blocks, std::max<int64_t>(1, kLossGrain / (kPixelBlock * std::max<int64_t>(v.k, 1))),
                [&](int64_t begin, int64_t end) {
@@ -84,8 +85,8 @@ static void for_each_pixel_block(const ClassView& v, Fn fn) {
 }
 
 // Returns the weighted mean nll; total_weight gets sum of w over kept pixels.
-static double cross_entropy_forward(float* lse, double* total_weight, const float* x, const uint8_t* target,
-                                    const float* weights, const ClassView& v, int ignore_index) {
+double cross_entropy_forward(float* lse, double* total_weight, const float* x, const uint8_t* target,
+                             const float* weights, const ClassView& v, int ignore_index) {
   const int64_t items = v.n * ((v.s + kPixelBlock - 1) / kPixelBlock);
   std::vector<double> loss_part(static_cast<size_t>(items)), weight_part(static_cast<size_t>(items));
   for_each_pixel_block(v, [&](int64_t item, int64_t i, int64_t s0, int64_t s1) {
@@ -99,9 +100,9 @@ static double cross_entropy_forward(float* lse, double* total_weight, const floa
 }
 
 // dx (N,K,S) += dloss / total_weight * w[y] * (exp(x - lse) - onehot(y)); ignored pixels get 0.
-static void cross_entropy_backward(float* dx, float dloss, const float* x, const float* lse,
-                                   const uint8_t* target, const float* weights, double total_weight,
-                                   const ClassView& v, int ignore_index) {
+void cross_entropy_backward(float* dx, float dloss, const float* x, const float* lse,
+                            const uint8_t* target, const float* weights, double total_weight,
+                            const ClassView& v, int ignore_index) {
   if (!(total_weight > 0)) return;  // nothing kept: the loss is the constant 0
   const double g = double(dloss) / total_weight;
   for_each_pixel_block(v, [&](int64_t, int64_t i, int64_t s0, int64_t s1) {
@@ -134,7 +135,7 @@ static void cross_entropy_backward(float* dx, float dloss, const float* x, const
 
 enum class Pointwise { Mse, L1, Bce };
 
-static double pointwise_term(Pointwise kind, float p, float t) {
+double pointwise_term(Pointwise kind, float p, float t) {
   const double d = double(p) - double(t);
   switch (kind) {
     case Pointwise::Mse: return d * d;
@@ -145,8 +146,8 @@ static double pointwise_term(Pointwise kind, float p, float t) {
   return 0;
 }
 
-static void pointwise_backward(float* dp, float* dt, float dloss, const float* p, const float* t, int64_t n,
-                               Pointwise kind) {
+void pointwise_backward(float* dp, float* dt, float dloss, const float* p, const float* t, int64_t n,
+                        Pointwise kind) {
   const float g = float(double(dloss) / double(n));
   parallel_for(n, kLossGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
@@ -167,10 +168,10 @@ static void pointwise_backward(float* dp, float* dt, float dloss, const float* p
 // ---- l2_normalize and cosine_similarity: forward and backward kernels ----------------------
 // Vectors along `dim`, addressed through a DimView (ops/dim_view.h).
 
-static int64_t vector_grain(const DimView& v) { return std::max<int64_t>(1, kLossGrain / std::max<int64_t>(v.d, 1)); }
+int64_t vector_grain(const DimView& v) { return std::max<int64_t>(1, kLossGrain / std::max<int64_t>(v.d, 1)); }
 
 // y = x / max(||x||, eps); norm (items) keeps ||x|| for backward.
-static void l2_normalize_forward(float* y, float* norm, const float* x, const DimView& v, float eps) {
+void l2_normalize_forward(float* y, float* norm, const float* x, const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       double q = 0;
@@ -183,8 +184,8 @@ static void l2_normalize_forward(float* y, float* norm, const float* x, const Di
 }
 
 // Unclamped (||x|| >= eps): dx += (dy - y (y . dy)) / ||x||. Clamped: dx += dy / eps.
-static void l2_normalize_backward(float* dx, const float* dy, const float* y, const float* norm,
-                                  const DimView& v, float eps) {
+void l2_normalize_backward(float* dx, const float* dy, const float* y, const float* norm,
+                           const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       double ydy = 0;
@@ -206,7 +207,7 @@ struct CosineParts {
   double dot, a2, b2;  // a.b and the clamped squared norms
 };
 
-static CosineParts cosine_parts(const float* a, const float* b, const DimView& v, int64_t it, float eps) {
+CosineParts cosine_parts(const float* a, const float* b, const DimView& v, int64_t it, float eps) {
   double dot = 0, a2 = 0, b2 = 0;
   for (int64_t k = 0; k < v.d; ++k) {
     const double x = a[v.at(it, k)], y = b[v.at(it, k)];
@@ -216,7 +217,7 @@ static CosineParts cosine_parts(const float* a, const float* b, const DimView& v
   return {dot, std::max(a2, e2), std::max(b2, e2)};
 }
 
-static void cosine_similarity_forward(float* out, const float* a, const float* b, const DimView& v, float eps) {
+void cosine_similarity_forward(float* out, const float* a, const float* b, const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       CosineParts c = cosine_parts(a, b, v, it, eps);
@@ -226,8 +227,8 @@ static void cosine_similarity_forward(float* out, const float* a, const float* b
 }
 
 // da += dout (b / sqrt(a2 b2) - cos a / a2); db += dout (a / sqrt(a2 b2) - cos b / b2).
-static void cosine_similarity_backward(float* da, float* db, const float* dout, const float* a, const float* b,
-                                       const DimView& v, float eps) {
+void cosine_similarity_backward(float* da, float* db, const float* dout, const float* a, const float* b,
+                                const DimView& v, float eps) {
   parallel_for(v.items(), vector_grain(v), [&](int64_t begin, int64_t end) {
     for (int64_t it = begin; it < end; ++it) {
       CosineParts c = cosine_parts(a, b, v, it, eps);
@@ -243,7 +244,7 @@ static void cosine_similarity_backward(float* da, float* db, const float* dout, 
 
 // ---- shape checks -------------------------------------------------------------------------
 
-static ClassView class_view(const Tensor& logits, const Labels& target, const Tensor& class_weights) {
+ClassView class_view(const Tensor& logits, const Labels& target, const Tensor& class_weights) {
   const Shape& s = logits.shape();
   Shape want;
   if (s.rank == 4)
@@ -266,7 +267,7 @@ static ClassView class_view(const Tensor& logits, const Labels& target, const Te
   return v;
 }
 
-static void check_labels(const Labels& target, int64_t classes, int ignore_index) {
+void check_labels(const Labels& target, int64_t classes, int ignore_index) {
   for (size_t i = 0; i < target.data.size(); ++i) {
     const int y = target.data[i];
     if (y != ignore_index && y >= classes)
@@ -276,13 +277,13 @@ static void check_labels(const Labels& target, int64_t classes, int ignore_index
   }
 }
 
-static void check_same_shape(const Tensor& a, const Tensor& b, const char* op) {
+void check_same_shape(const Tensor& a, const Tensor& b, const char* op) {
   if (a.shape() != b.shape())
     throw Error(std::string(op) + ": shapes " + a.shape().str() + " and " + b.shape().str() + " differ");
 }
 
 // Output shape of a reduction over dim: the dim is dropped ([1] when nothing is left).
-static Shape drop_dim(const Shape& s, int dim) {
+Shape drop_dim(const Shape& s, int dim) {
   if (dim < 0) dim += s.rank;
   std::vector<int64_t> d;
   for (int i = 0; i < s.rank; ++i)
@@ -291,11 +292,16 @@ static Shape drop_dim(const Shape& s, int dim) {
   return Shape(d);
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-Tensor cross_entropy(const Tensor& logits, const Labels& target, const Tensor& class_weights, int ignore_index) {
+
+void cross_entropy(const Tensor& out, const Tensor& logits, const Labels& target,
+                   const Tensor& class_weights, int ignore_index) {
   ClassView v = class_view(logits, target, class_weights);
   check_labels(target, v.k, ignore_index);
+  expect_shape("ref::cross_entropy", "out", out, {1});
   double ls = 0, ws = 0;
   for (int64_t i = 0; i < v.n; ++i)
     for (int64_t s = 0; s < v.s; ++s) {
@@ -309,37 +315,46 @@ Tensor cross_entropy(const Tensor& logits, const Labels& target, const Tensor& c
       ls += w * (m + std::log(se) - x(y));
       ws += w;
     }
-  return Tensor::full({1}, ws > 0 ? float(ls / ws) : 0.0f);
+  out.data()[0] = ws > 0 ? float(ls / ws) : 0.0f;
 }
 
-static Tensor pointwise_mean(const Tensor& p, const Tensor& t, Pointwise kind, const char* op) {
-  check_same_shape(p, t, op);
+namespace {
+
+void pointwise_mean(const Tensor& out, const Tensor& p, const Tensor& t, Pointwise kind, const char* name) {
+  check_same_shape(p, t, name);
+  expect_shape(name, "out", out, {1});
   double s = 0;
   for (int64_t i = 0; i < p.numel(); ++i) s += pointwise_term(kind, p.data()[i], t.data()[i]);
-  return Tensor::full({1}, float(s / double(p.numel())));
-}
-Tensor mse_loss(const Tensor& p, const Tensor& t) { return pointwise_mean(p, t, Pointwise::Mse, "ref::mse_loss"); }
-Tensor l1_loss(const Tensor& p, const Tensor& t) { return pointwise_mean(p, t, Pointwise::L1, "ref::l1_loss"); }
-Tensor bce_with_logits(const Tensor& x, const Tensor& t) {
-  return pointwise_mean(x, t, Pointwise::Bce, "ref::bce_with_logits");
+  out.data()[0] = float(s / double(p.numel()));
 }
 
-Tensor l2_normalize(const Tensor& x, int dim, float eps) {
+}  // namespace
+
+void mse_loss(const Tensor& out, const Tensor& pred, const Tensor& target) {
+  pointwise_mean(out, pred, target, Pointwise::Mse, "ref::mse_loss");
+}
+void l1_loss(const Tensor& out, const Tensor& pred, const Tensor& target) {
+  pointwise_mean(out, pred, target, Pointwise::L1, "ref::l1_loss");
+}
+void bce_with_logits(const Tensor& out, const Tensor& logits, const Tensor& target) {
+  pointwise_mean(out, logits, target, Pointwise::Bce, "ref::bce_with_logits");
+}
+
+void l2_normalize(const Tensor& out, const Tensor& x, int dim, float eps) {
   DimView v = dim_view(x.shape(), dim, "ref::l2_normalize");
-  Tensor y = Tensor::empty(x.shape());
+  expect_shape("ref::l2_normalize", "out", out, x.shape());
   for (int64_t it = 0; it < v.items(); ++it) {
     double q = 0;
     for (int64_t k = 0; k < v.d; ++k) q += double(x.data()[v.at(it, k)]) * x.data()[v.at(it, k)];
     const double den = std::max(std::sqrt(q), double(eps));
-    for (int64_t k = 0; k < v.d; ++k) y.data()[v.at(it, k)] = float(x.data()[v.at(it, k)] / den);
+    for (int64_t k = 0; k < v.d; ++k) out.data()[v.at(it, k)] = float(x.data()[v.at(it, k)] / den);
   }
-  return y;
 }
 
-Tensor cosine_similarity(const Tensor& a, const Tensor& b, int dim, float eps) {
+void cosine_similarity(const Tensor& out, const Tensor& a, const Tensor& b, int dim, float eps) {
   check_same_shape(a, b, "ref::cosine_similarity");
   DimView v = dim_view(a.shape(), dim, "ref::cosine_similarity");
-  Tensor out = Tensor::empty(drop_dim(a.shape(), dim));
+  expect_shape("ref::cosine_similarity", "out", out, drop_dim(a.shape(), dim));
   for (int64_t it = 0; it < v.items(); ++it) {
     double dot = 0, a2 = 0, b2 = 0;
     for (int64_t k = 0; k < v.d; ++k) {
@@ -349,8 +364,8 @@ Tensor cosine_similarity(const Tensor& a, const Tensor& b, int dim, float eps) {
     const double e = double(eps);
     out.data()[it] = float(dot / (std::max(std::sqrt(a2), e) * std::max(std::sqrt(b2), e)));
   }
-  return out;
 }
+
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------
@@ -379,7 +394,9 @@ Tensor cross_entropy(const Tensor& logits, const Labels& target, const Tensor& c
   return out;
 }
 
-static Tensor pointwise_loss(const Tensor& p, const Tensor& t, Pointwise kind, const char* op) {
+namespace {
+
+Tensor pointwise_loss(const Tensor& p, const Tensor& t, Pointwise kind, const char* op) {
   check_same_shape(p, t, op);
   const float *pp = p.data(), *pt = t.data();
   const int64_t n = p.numel();
@@ -392,6 +409,8 @@ static Tensor pointwise_loss(const Tensor& p, const Tensor& t, Pointwise kind, c
     });
   return out;
 }
+
+}  // namespace
 
 Tensor mse_loss(const Tensor& pred, const Tensor& target) { return pointwise_loss(pred, target, Pointwise::Mse, "mse_loss"); }
 Tensor l1_loss(const Tensor& pred, const Tensor& target) { return pointwise_loss(pred, target, Pointwise::L1, "l1_loss"); }

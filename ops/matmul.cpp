@@ -14,6 +14,7 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MatrixMap = Eigen::Map<RowMatrix>;
@@ -27,8 +28,8 @@ constexpr int64_t kReduceMaxChunks = 8;      // partial products per reduction, 
 
 // c (M,N) = or += a (M,K) @ op(b); op(b) is b (K,N), or b^T when b is stored (N,K).
 // Parallel over fixed row chunks (serial when called inside a parallel region).
-static void gemm_rows(float* c, const float* a, const float* b, int64_t M, int64_t K, int64_t N,
-                      bool b_transposed, bool accumulate) {
+void gemm_rows(float* c, const float* a, const float* b, int64_t M, int64_t K, int64_t N,
+               bool b_transposed, bool accumulate) {
   if (M == 0 || N == 0) return;
   if (K == 0) {
     if (!accumulate) std::fill(c, c + M * N, 0.0f);
@@ -52,7 +53,7 @@ static void gemm_rows(float* c, const float* a, const float* b, int64_t M, int64
 
 // c (K,N) += a (R,K)^T @ d (R,N): a sum over R rows, split into fixed row chunks whose partial
 // products are added into c in chunk order.
-static void gemm_at_b(float* c, const float* a, const float* d, int64_t R, int64_t K, int64_t N) {
+void gemm_at_b(float* c, const float* a, const float* d, int64_t R, int64_t K, int64_t N) {
   if (R == 0 || K == 0 || N == 0) return;
   MatrixMap cm(c, K, N);
   const int64_t rows = std::max(kReduceMinRows, (R + kReduceMaxChunks - 1) / kReduceMaxChunks);
@@ -77,7 +78,7 @@ struct MatmulDims {
   Shape out;
 };
 
-static MatmulDims matmul_dims(const Shape& a, const Shape& b) {
+MatmulDims matmul_dims(const Shape& a, const Shape& b) {
   auto fail = [&](const std::string& why) {
     return Error("matmul: a " + a.str() + " and b " + b.str() + ": " + why);
   };
@@ -98,14 +99,14 @@ static MatmulDims matmul_dims(const Shape& a, const Shape& b) {
 }
 
 // Batch items per thread chunk: enough that a chunk holds about kGemmChunkMacs of work.
-static int64_t batch_grain(const MatmulDims& d) {
+int64_t batch_grain(const MatmulDims& d) {
   return std::max<int64_t>(1, kGemmChunkMacs / std::max<int64_t>(1, d.M * d.K * d.N));
 }
 
 // ---- forward kernels ----------------------------------------------------------------------
 
 // out (batch,M,N) = a (batch,M,K) @ b (batch,K,N) or b (K,N) shared.
-static void matmul_forward(float* out, const float* a, const float* b, const MatmulDims& d) {
+void matmul_forward(float* out, const float* a, const float* b, const MatmulDims& d) {
   if (d.b_shared) {  // one GEMM over all batch rows
     gemm_rows(out, a, b, d.batch * d.M, d.K, d.N, false, false);
     return;
@@ -118,8 +119,8 @@ static void matmul_forward(float* out, const float* a, const float* b, const Mat
 }
 
 // out (R,OUT) = x (R,IN) @ weight (OUT,IN)^T + bias (OUT)
-static void linear_forward(float* out, const float* x, const float* weight, const float* bias,
-                           int64_t R, int64_t IN, int64_t OUT) {
+void linear_forward(float* out, const float* x, const float* weight, const float* bias,
+                    int64_t R, int64_t IN, int64_t OUT) {
   gemm_rows(out, x, weight, R, IN, OUT, true, false);
   if (!bias) return;
   const int64_t grain = std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, OUT));
@@ -132,8 +133,8 @@ static void linear_forward(float* out, const float* x, const float* weight, cons
 // ---- backward kernels ---------------------------------------------------------------------
 
 // da += dout @ b^T, db += a^T @ dout (either may be null).
-static void matmul_backward(float* da, float* db, const float* dout, const float* a,
-                            const float* b, const MatmulDims& d) {
+void matmul_backward(float* da, float* db, const float* dout, const float* a,
+                     const float* b, const MatmulDims& d) {
   if (d.b_shared) {
     if (da) gemm_rows(da, dout, b, d.batch * d.M, d.N, d.K, true, true);
     if (db) gemm_at_b(db, a, dout, d.batch * d.M, d.K, d.N);
@@ -150,9 +151,9 @@ static void matmul_backward(float* da, float* db, const float* dout, const float
 
 // dx (R,IN) += dout (R,OUT) @ weight (OUT,IN); dweight (OUT,IN) += dout^T @ x, summed over all
 // R rows; dbias (OUT) += column sums of dout, rows added in order. Any pointer may be null.
-static void linear_backward(float* dx, float* dweight, float* dbias, const float* dout,
-                            const float* x, const float* weight, int64_t R, int64_t IN,
-                            int64_t OUT) {
+void linear_backward(float* dx, float* dweight, float* dbias, const float* dout,
+                     const float* x, const float* weight, int64_t R, int64_t IN,
+                     int64_t OUT) {
   if (dx) gemm_rows(dx, dout, weight, R, OUT, IN, false, true);
   if (dweight) gemm_at_b(dweight, dout, x, R, OUT, IN);
   if (dbias) {
@@ -163,12 +164,14 @@ static void linear_backward(float* dx, float* dweight, float* dbias, const float
   }
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+void matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
   MatmulDims d = matmul_dims(a.shape(), b.shape());
-  Tensor out = Tensor::empty(d.out);
+  expect_shape("ref::matmul", "out", out, d.out);
   for (int64_t i = 0; i < d.batch; ++i) {
     const float* pa = a.data() + i * d.M * d.K;
     const float* pb = b.data() + (d.b_shared ? 0 : i * d.K * d.N);
@@ -180,38 +183,39 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         po[m * d.N + n] = float(s);
       }
   }
-  return out;
 }
 
-std::vector<Tensor> matmul_backward(const Tensor& dout, const Tensor& a, const Tensor& b) {
+void matmul_backward(const Tensor& da, const Tensor& db, const Tensor& dout, const Tensor& a,
+                     const Tensor& b) {
   MatmulDims d = matmul_dims(a.shape(), b.shape());
-  Tensor da = Tensor::empty(a.shape()), db = Tensor::empty(b.shape());
+  expect_shape("ref::matmul_backward", "dout", dout, d.out);
+  if (da.defined()) expect_shape("ref::matmul_backward", "da", da, a.shape());
+  if (db.defined()) expect_shape("ref::matmul_backward", "db", db, b.shape());
   std::vector<double> acc_b(size_t(b.numel()), 0.0);
   for (int64_t i = 0; i < d.batch; ++i) {
     const float* pa = a.data() + i * d.M * d.K;
     const int64_t boff = d.b_shared ? 0 : i * d.K * d.N;
     const float* pb = b.data() + boff;
     const float* pd = dout.data() + i * d.M * d.N;
-    for (int64_t m = 0; m < d.M; ++m)
+    for (int64_t m = 0; da.defined() && m < d.M; ++m)
       for (int64_t k = 0; k < d.K; ++k) {
         double s = 0;
         for (int64_t n = 0; n < d.N; ++n) s += double(pd[m * d.N + n]) * pb[k * d.N + n];
-        da.data()[i * d.M * d.K + m * d.K + k] = float(s);
+        da.data()[i * d.M * d.K + m * d.K + k] += float(s);
       }
-    for (int64_t k = 0; k < d.K; ++k)
+    for (int64_t k = 0; db.defined() && k < d.K; ++k)
       for (int64_t n = 0; n < d.N; ++n)
         for (int64_t m = 0; m < d.M; ++m)
           acc_b[size_t(boff + k * d.N + n)] += double(pa[m * d.K + k]) * pd[m * d.N + n];
   }
-  for (int64_t i = 0; i < b.numel(); ++i) db.data()[i] = float(acc_b[size_t(i)]);
-  return {da, db};
+  for (int64_t i = 0; db.defined() && i < b.numel(); ++i) db.data()[i] += float(acc_b[size_t(i)]);
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+void linear(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const int64_t IN = weight.size(1), OUT = weight.size(0), R = x.numel() / IN;
   Shape so = x.shape();
   so[-1] = OUT;
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::linear", "out", out, so);
   for (int64_t r = 0; r < R; ++r)
     for (int64_t o = 0; o < OUT; ++o) {
       double s = bias.defined() ? bias.data()[o] : 0.0;
@@ -219,34 +223,36 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         s += double(x.data()[r * IN + i]) * weight.data()[o * IN + i];
       out.data()[r * OUT + o] = float(s);
     }
-  return out;
 }
 
-std::vector<Tensor> linear_backward(const Tensor& dout, const Tensor& x, const Tensor& weight,
-                                    bool has_bias) {
+void linear_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                     const Tensor& dout, const Tensor& x, const Tensor& weight) {
   const int64_t IN = weight.size(1), OUT = weight.size(0), R = x.numel() / IN;
-  Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(weight.shape());
-  Tensor db = has_bias ? Tensor::empty({OUT}) : Tensor();
+  Shape so = x.shape();
+  so[-1] = OUT;
+  expect_shape("ref::linear_backward", "dout", dout, so);
+  if (dx.defined()) expect_shape("ref::linear_backward", "dx", dx, x.shape());
+  if (dweight.defined()) expect_shape("ref::linear_backward", "dweight", dweight, weight.shape());
+  if (dbias.defined()) expect_shape("ref::linear_backward", "dbias", dbias, {OUT});
   const float* pd = dout.data();
-  for (int64_t r = 0; r < R; ++r)
+  for (int64_t r = 0; dx.defined() && r < R; ++r)
     for (int64_t i = 0; i < IN; ++i) {
       double s = 0;
       for (int64_t o = 0; o < OUT; ++o) s += double(pd[r * OUT + o]) * weight.data()[o * IN + i];
-      dx.data()[r * IN + i] = float(s);
+      dx.data()[r * IN + i] += float(s);
     }
   for (int64_t o = 0; o < OUT; ++o) {
-    for (int64_t i = 0; i < IN; ++i) {
+    for (int64_t i = 0; dweight.defined() && i < IN; ++i) {
       double s = 0;
       for (int64_t r = 0; r < R; ++r) s += double(pd[r * OUT + o]) * x.data()[r * IN + i];
-      dw.data()[o * IN + i] = float(s);
+      dweight.data()[o * IN + i] += float(s);
     }
-    if (has_bias) {
+    if (dbias.defined()) {
       double s = 0;
       for (int64_t r = 0; r < R; ++r) s += pd[r * OUT + o];
-      db.data()[o] = float(s);
+      dbias.data()[o] += float(s);
     }
   }
-  return {dx, dw, db};
 }
 
 }  // namespace ref

@@ -16,6 +16,7 @@
 #include "ops/row_kernels.h"
 
 namespace ulr {
+namespace {
 
 constexpr int64_t kNormGrain = 1 << 14;  // elements per thread chunk (rounded to whole blocks)
 
@@ -31,8 +32,8 @@ struct NormBlocks {
 
 // Mean and biased variance of strided data: `count` runs of `run` contiguous values, `stride`
 // apart. Two passes in double.
-static void moments(const float* x, int64_t count, int64_t run, int64_t stride, double* mean_out,
-                    double* var_out) {
+void moments(const float* x, int64_t count, int64_t run, int64_t stride, double* mean_out,
+             double* var_out) {
   double s = 0;
   for (int64_t r = 0; r < count; ++r) {
     const float* p = x + r * stride;
@@ -52,7 +53,7 @@ static void moments(const float* x, int64_t count, int64_t run, int64_t stride, 
 }
 
 // y[i] = x[i] * a + b over n contiguous values (the affine form of gamma * xhat + beta).
-static void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
+void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * a + b;
 }
 
@@ -60,8 +61,8 @@ static void scale_shift(float* y, const float* x, int64_t n, float a, float b) {
 
 // y, x (blocks, length); gamma, beta (C) or null; mean, rstd (blocks) are saved for backward.
 // relu: y = max(0, norm(x)), applied to each channel's run while it is in cache.
-static void block_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
-                               const float* beta, const NormBlocks& nb, float eps, bool relu) {
+void block_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                        const float* beta, const NormBlocks& nb, float eps, bool relu) {
   const int64_t len = nb.length();
   parallel_for(nb.blocks, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(len, 1)),
                [&](int64_t begin, int64_t end) {
@@ -82,18 +83,19 @@ static void block_norm_forward(float* y, float* mean, float* rstd, const float* 
   });
 }
 
+// dy[s] as it reaches the norm: 0 where the fused ReLU clipped its output y (y null: no ReLU).
+inline float through_relu(const float* dy, const float* y, int64_t s) {
+  return y && !(y[s] > 0.0f) ? 0.0f : dy[s];
+}
+
 // dx (blocks, length) += ...; dgamma, dbeta (C) += ... (either may be null). Per-block partial
 // sums for dgamma/dbeta go to a buffer and are added in block order: deterministic. relu_out
 // (the fused forward's output) or null: the gradient reaching the norm is dy where
 // relu_out > 0 and 0 elsewhere, as relu's backward would have left it.
-// dy[s] as it reaches the norm: 0 where the fused ReLU clipped its output y (y null: no ReLU).
-static inline float through_relu(const float* dy, const float* y, int64_t s) {
-  return y && !(y[s] > 0.0f) ? 0.0f : dy[s];
-}
 
-static void block_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
-                                const float* mean, const float* rstd, const float* gamma,
-                                const NormBlocks& nb, const float* relu_out) {
+void block_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                         const float* mean, const float* rstd, const float* gamma,
+                         const NormBlocks& nb, const float* relu_out) {
   const int64_t len = nb.length(), cpg = nb.channels_per_group;
   std::vector<double> partial_dgamma(size_t(nb.blocks * cpg)), partial_dbeta(size_t(nb.blocks * cpg));
   parallel_for(nb.blocks, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(len, 1)),
@@ -147,9 +149,9 @@ struct BatchView {
 
 // Normalises with mean/rstd (C). In training they are computed here from the batch (and the
 // running statistics updated); in eval they are taken from the running statistics.
-static void batch_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
-                               const float* beta, float* running_mean, float* running_var,
-                               const BatchView& v, bool training, float momentum, float eps) {
+void batch_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                        const float* beta, float* running_mean, float* running_var,
+                        const BatchView& v, bool training, float momentum, float eps) {
   const int64_t per_channel = v.n * v.s;
   parallel_for(v.c, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(per_channel, 1)),
                [&](int64_t begin, int64_t end) {
@@ -179,9 +181,9 @@ static void batch_norm_forward(float* y, float* mean, float* rstd, const float* 
   });
 }
 
-static void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
-                                const float* mean, const float* rstd, const float* gamma,
-                                const BatchView& v, bool training) {
+void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                         const float* mean, const float* rstd, const float* gamma,
+                         const BatchView& v, bool training) {
   const int64_t per_channel = v.n * v.s;
   parallel_for(v.c, std::max<int64_t>(1, kNormGrain / std::max<int64_t>(per_channel, 1)),
                [&](int64_t begin, int64_t end) {
@@ -211,14 +213,14 @@ static void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const fl
 
 // ---- shape checks -------------------------------------------------------------------------
 
-static void check_affine(const Tensor& t, int64_t c, const char* op, const char* name, const Shape& xs) {
+void check_affine(const Tensor& t, int64_t c, const char* op, const char* name, const Shape& xs) {
   if (t.defined() && (t.rank() != 1 || t.size(0) != c))
     throw Error(std::string(op) + ": " + name + " has shape " + t.shape().str() + ", expected [" +
                 std::to_string(c) + "] for input " + xs.str());
 }
 
-static NormBlocks group_norm_blocks(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta,
-                                    const char* op) {
+NormBlocks group_norm_blocks(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta,
+                             const char* op) {
   const Shape& s = x.shape();
   if (s.rank < 2) throw Error(std::string(op) + ": input " + s.str() + " must be (N,C,...)");
   if (groups < 1 || s[1] % groups != 0)
@@ -234,7 +236,7 @@ static NormBlocks group_norm_blocks(const Tensor& x, int groups, const Tensor& g
   return nb;
 }
 
-static NormBlocks layer_norm_blocks(const Tensor& x, const Tensor& gamma, const Tensor& beta, const char* op) {
+NormBlocks layer_norm_blocks(const Tensor& x, const Tensor& gamma, const Tensor& beta, const char* op) {
   const Shape& s = x.shape();
   if (s.rank < 1) throw Error(std::string(op) + ": input " + s.str() + " has no dims");
   check_affine(gamma, s[-1], op, "gamma", s);
@@ -245,8 +247,8 @@ static NormBlocks layer_norm_blocks(const Tensor& x, const Tensor& gamma, const 
   return nb;
 }
 
-static BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
-                            const Tensor& running_var, bool training, const char* op) {
+BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                     const Tensor& running_var, bool training, const char* op) {
   const Shape& s = x.shape();
   if (s.rank < 2) throw Error(std::string(op) + ": input " + s.str() + " must be (N,C,...)");
   check_affine(gamma, s[1], op, "gamma", s);
@@ -264,11 +266,15 @@ static BatchView batch_view(const Tensor& x, const Tensor& gamma, const Tensor& 
   return v;
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps) {
+
+void group_norm(const Tensor& out, const Tensor& x, int groups, const Tensor& gamma,
+                const Tensor& beta, float eps) {
   NormBlocks nb = group_norm_blocks(x, groups, gamma, beta, "ref::group_norm");
-  Tensor y = Tensor::empty(x.shape());
+  expect_shape("ref::group_norm", "out", out, x.shape());
   const int64_t len = nb.length();
   for (int64_t b = 0; b < nb.blocks; ++b) {
     double s = 0, q = 0;
@@ -279,28 +285,29 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor
     for (int64_t j = 0; j < len; ++j) {
       int64_t c = nb.channel(b, j / nb.spatial);
       double g = gamma.defined() ? gamma.data()[c] : 1.0, bt = beta.defined() ? beta.data()[c] : 0.0;
-      y.data()[b * len + j] = float((x.data()[b * len + j] - m) * r * g + bt);
+      out.data()[b * len + j] = float((x.data()[b * len + j] - m) * r * g + bt);
     }
   }
-  return y;
 }
 
-Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
+// A group norm of one group over each row of (rows, 1, C), then the affine map.
+void layer_norm(const Tensor& out, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
   layer_norm_blocks(x, gamma, beta, "ref::layer_norm");
+  expect_shape("ref::layer_norm", "out", out, x.shape());
   Shape s({x.numel() / x.shape()[-1], 1, x.shape()[-1]});
-  Tensor flat = make_tensor(s, x.impl()->data);
-  Tensor y = ref::group_norm(flat, 1, Tensor(), Tensor(), eps);
+  Tensor y = out.view(s);
+  ref::group_norm(y, x.view(s), 1, Tensor(), Tensor(), eps);
   for (int64_t i = 0; i < y.numel(); ++i) {
     int64_t c = i % s[2];
     y.data()[i] = y.data()[i] * (gamma.defined() ? gamma.data()[c] : 1.0f) + (beta.defined() ? beta.data()[c] : 0.0f);
   }
-  return make_tensor(x.shape(), y.impl()->data);
 }
 
-Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, float momentum, float eps) {
+void batch_norm(const Tensor& out, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                const Tensor& running_mean, const Tensor& running_var, bool training,
+                float momentum, float eps) {
   BatchView v = batch_view(x, gamma, beta, running_mean, running_var, training, "ref::batch_norm");
-  Tensor y = Tensor::empty(x.shape());
+  expect_shape("ref::batch_norm", "out", out, x.shape());
   auto at = [&](int64_t i, int64_t c, int64_t s) { return (i * v.c + c) * v.s + s; };
   for (int64_t c = 0; c < v.c; ++c) {
     double m = 0, var = 0;
@@ -323,16 +330,18 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     double g = gamma.defined() ? gamma.data()[c] : 1.0, bt = beta.defined() ? beta.data()[c] : 0.0;
     for (int64_t i = 0; i < v.n; ++i)
       for (int64_t s = 0; s < v.s; ++s)
-        y.data()[at(i, c, s)] = float((x.data()[at(i, c, s)] - m) / std::sqrt(var + eps) * g + bt);
+        out.data()[at(i, c, s)] = float((x.data()[at(i, c, s)] - m) / std::sqrt(var + eps) * g + bt);
   }
-  return y;
 }
+
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------
 
-static Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const NormBlocks& nb,
-                         float eps, const char* op, bool relu = false) {
+namespace {
+
+Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const NormBlocks& nb,
+                  float eps, const char* op, bool relu = false) {
   Tensor y = Tensor::empty(x.shape());
   Tensor mean = Tensor::empty({std::max<int64_t>(nb.blocks, 1)}), rstd = Tensor::empty({std::max<int64_t>(nb.blocks, 1)});
   block_norm_forward(y.data(), mean.data(), rstd.data(), x.data(), gamma.defined() ? gamma.data() : nullptr,
@@ -347,6 +356,8 @@ static Tensor block_norm(const Tensor& x, const Tensor& gamma, const Tensor& bet
     });
   return y;
 }
+
+}  // namespace
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps) {
   return block_norm(x, gamma, beta, group_norm_blocks(x, groups, gamma, beta, "group_norm"), eps, "group_norm");

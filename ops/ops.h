@@ -1,6 +1,8 @@
 // Every differentiable op of the engine: thin builders that check shapes, run a kernel and, when
 // grad is on, record the backward closure. One op family per .cpp file in ops/, holding the
-// forward kernel, the backward kernel, the scalar reference kernel and the autograd glue.
+// forward kernel, the backward kernel, the scalar reference kernel and the autograd glue (conv2d,
+// with three kernel families, keeps them in ops/conv_gemm.cpp, ops/conv_direct.cpp and
+// ops/conv_depthwise.cpp beside ops/conv.cpp).
 //
 // Conventions: images are NCHW, tokens (B,T,C). Shape errors throw ulr::Error naming the op and
 // the shapes. Outputs are new contiguous tensors; inputs are never modified.
@@ -14,6 +16,7 @@
 namespace ulr {
 
 // ---- elementwise.cpp: arithmetic with NumPy broadcasting --------------------------------
+enum class Arith { Add, Sub, Mul };  // the binary op, as the kernels and ref::arith take it
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
@@ -44,7 +47,7 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // x (..., IN), weight (OUT, IN), bias (OUT) or undefined -> (..., OUT).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
-// ---- conv.cpp (im2col + Eigen GEMM; 1x1 as GEMM; depthwise with xsimd) --------------------
+// ---- conv.cpp (im2col + Eigen GEMM; direct xsimd 3x3; depthwise with xsimd) -----------------
 struct Conv2dOptions {
   int stride = 1, pad = 0, dilation = 1, groups = 1;
 };

@@ -13,6 +13,7 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 constexpr int64_t kPlaneGrain = 16;  // (n, c) planes per thread chunk
 
@@ -21,7 +22,7 @@ struct PoolGeometry {
   int64_t kernel, stride, pad;
 };
 
-static PoolGeometry make_pool_geometry(const Shape& s, int kernel, int stride, int pad) {
+PoolGeometry make_pool_geometry(const Shape& s, int kernel, int stride, int pad) {
   PoolGeometry g;
   g.planes = s[0] * s[1], g.H = s[2], g.W = s[3];
   g.kernel = kernel, g.stride = stride, g.pad = pad;
@@ -34,7 +35,7 @@ static PoolGeometry make_pool_geometry(const Shape& s, int kernel, int stride, i
 struct Window {
   int64_t h0, h1, w0, w1;
 };
-static Window window(const PoolGeometry& g, int64_t oh, int64_t ow) {
+Window window(const PoolGeometry& g, int64_t oh, int64_t ow) {
   const int64_t h = oh * g.stride - g.pad, w = ow * g.stride - g.pad;
   return {std::max<int64_t>(h, 0), std::min(h + g.kernel, g.H), std::max<int64_t>(w, 0),
           std::min(w + g.kernel, g.W)};
@@ -43,7 +44,7 @@ static Window window(const PoolGeometry& g, int64_t oh, int64_t ow) {
 // ---- forward kernels ----------------------------------------------------------------------
 
 // out (planes,OH,OW) = window sums / kernel^2 (padding counts as zeros in the divisor).
-static void avg_pool2d_forward(float* out, const float* x, const PoolGeometry& g) {
+void avg_pool2d_forward(float* out, const float* x, const PoolGeometry& g) {
   const float inv = 1.0f / float(g.kernel * g.kernel);
   parallel_for(g.planes, kPlaneGrain, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
@@ -63,7 +64,7 @@ static void avg_pool2d_forward(float* out, const float* x, const PoolGeometry& g
 
 // Index (h*W + w) of the window's maximum: the first one in row-major order on ties, and the
 // first NaN if there is one (PyTorch's rule). pad <= kernel/2 keeps every window non-empty.
-static int64_t window_argmax(const float* xp, const PoolGeometry& g, const Window& win) {
+int64_t window_argmax(const float* xp, const PoolGeometry& g, const Window& win) {
   int64_t best = win.h0 * g.W + win.w0;
   float best_value = -std::numeric_limits<float>::infinity();
   for (int64_t h = win.h0; h < win.h1; ++h)
@@ -77,7 +78,7 @@ static int64_t window_argmax(const float* xp, const PoolGeometry& g, const Windo
   return best;
 }
 
-static void max_pool2d_forward(float* out, const float* x, const PoolGeometry& g) {
+void max_pool2d_forward(float* out, const float* x, const PoolGeometry& g) {
   parallel_for(g.planes, kPlaneGrain, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       const float* xp = x + p * g.H * g.W;
@@ -89,7 +90,7 @@ static void max_pool2d_forward(float* out, const float* x, const PoolGeometry& g
 }
 
 // out (planes) = mean over the plane's hw elements, summed in double in index order.
-static void global_avg_pool_forward(float* out, const float* x, int64_t planes, int64_t hw) {
+void global_avg_pool_forward(float* out, const float* x, int64_t planes, int64_t hw) {
   parallel_for(planes, kPlaneGrain, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       double s = 0;
@@ -102,7 +103,7 @@ static void global_avg_pool_forward(float* out, const float* x, int64_t planes, 
 // ---- backward kernels ---------------------------------------------------------------------
 
 // dx += dout spread evenly over each window (kernel^2 divisor, padding included).
-static void avg_pool2d_backward(float* dx, const float* dout, const PoolGeometry& g) {
+void avg_pool2d_backward(float* dx, const float* dout, const PoolGeometry& g) {
   const float inv = 1.0f / float(g.kernel * g.kernel);
   parallel_for(g.planes, kPlaneGrain, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
@@ -120,7 +121,7 @@ static void avg_pool2d_backward(float* dx, const float* dout, const PoolGeometry
 }
 
 // dx[argmax of window] += dout; the argmax is recomputed from x (nothing cached).
-static void max_pool2d_backward(float* dx, const float* dout, const float* x, const PoolGeometry& g) {
+void max_pool2d_backward(float* dx, const float* dout, const float* x, const PoolGeometry& g) {
   parallel_for(g.planes, kPlaneGrain, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       const float* xp = x + p * g.H * g.W;
@@ -133,7 +134,7 @@ static void max_pool2d_backward(float* dx, const float* dout, const float* x, co
   });
 }
 
-static void global_avg_pool_backward(float* dx, const float* dout, int64_t planes, int64_t hw) {
+void global_avg_pool_backward(float* dx, const float* dout, int64_t planes, int64_t hw) {
   parallel_for(planes, kPlaneGrain, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       const float v = dout[p] / float(hw);
@@ -142,13 +143,16 @@ static void global_avg_pool_backward(float* dx, const float* dout, int64_t plane
   });
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
+namespace {
 
 // Calls fn(plane, oh, ow, h, w) for each input element (h, w) inside output (oh, ow)'s window,
 // padding positions included with h or w out of range.
 template <class Fn>
-static void for_each_window_element(const PoolGeometry& g, Fn&& fn) {
+void for_each_window_element(const PoolGeometry& g, Fn&& fn) {
   for (int64_t p = 0; p < g.planes; ++p)
     for (int64_t oh = 0; oh < g.OH; ++oh)
       for (int64_t ow = 0; ow < g.OW; ++ow)
@@ -157,33 +161,10 @@ static void for_each_window_element(const PoolGeometry& g, Fn&& fn) {
             fn(p, oh, ow, oh * g.stride - g.pad + i, ow * g.stride - g.pad + j);
 }
 
-static Shape pooled_shape(const Shape& s, const PoolGeometry& g) { return {s[0], s[1], g.OH, g.OW}; }
-
-Tensor avg_pool2d_forward(const Tensor& x, int kernel, int stride, int pad) {
-  PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
-  std::vector<double> acc(size_t(g.planes * g.OH * g.OW), 0.0);
-  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
-    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
-      acc[size_t((p * g.OH + oh) * g.OW + ow)] += x.data()[(p * g.H + h) * g.W + w];
-  });
-  Tensor out = Tensor::empty(pooled_shape(x.shape(), g));
-  for (size_t i = 0; i < acc.size(); ++i) out.data()[i] = float(acc[i] / double(kernel * kernel));
-  return out;
-}
-
-Tensor avg_pool2d_backward(const Tensor& x, const Tensor& dout, int kernel, int stride, int pad) {
-  PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
-  Tensor dx = Tensor::zeros(x.shape());
-  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
-    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
-      dx.data()[(p * g.H + h) * g.W + w] +=
-          dout.data()[(p * g.OH + oh) * g.OW + ow] / float(kernel * kernel);
-  });
-  return dx;
-}
+Shape pooled_shape(const Shape& s, const PoolGeometry& g) { return {s[0], s[1], g.OH, g.OW}; }
 
 // Index of the maximum of each window, padding as -inf; strict > keeps the first on ties.
-static std::vector<int64_t> max_indices(const Tensor& x, const PoolGeometry& g) {
+std::vector<int64_t> max_indices(const Tensor& x, const PoolGeometry& g) {
   std::vector<int64_t> index(size_t(g.planes * g.OH * g.OW), -1);
   std::vector<float> best(index.size(), -std::numeric_limits<float>::infinity());
   for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
@@ -195,46 +176,69 @@ static std::vector<int64_t> max_indices(const Tensor& x, const PoolGeometry& g) 
   return index;
 }
 
-Tensor max_pool2d_forward(const Tensor& x, int kernel, int stride, int pad) {
+}  // namespace
+
+void avg_pool2d_forward(const Tensor& out, const Tensor& x, int kernel, int stride, int pad) {
   PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
+  expect_shape("ref::avg_pool2d_forward", "out", out, pooled_shape(x.shape(), g));
+  std::vector<double> acc(size_t(g.planes * g.OH * g.OW), 0.0);
+  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
+    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
+      acc[size_t((p * g.OH + oh) * g.OW + ow)] += x.data()[(p * g.H + h) * g.W + w];
+  });
+  for (size_t i = 0; i < acc.size(); ++i) out.data()[i] = float(acc[i] / double(kernel * kernel));
+}
+
+void avg_pool2d_backward(const Tensor& dx, const Tensor& dout, int kernel, int stride, int pad) {
+  PoolGeometry g = make_pool_geometry(dx.shape(), kernel, stride, pad);
+  expect_shape("ref::avg_pool2d_backward", "dout", dout, pooled_shape(dx.shape(), g));
+  for_each_window_element(g, [&](int64_t p, int64_t oh, int64_t ow, int64_t h, int64_t w) {
+    if (h >= 0 && h < g.H && w >= 0 && w < g.W)
+      dx.data()[(p * g.H + h) * g.W + w] +=
+          dout.data()[(p * g.OH + oh) * g.OW + ow] / float(kernel * kernel);
+  });
+}
+
+void max_pool2d_forward(const Tensor& out, const Tensor& x, int kernel, int stride, int pad) {
+  PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
+  expect_shape("ref::max_pool2d_forward", "out", out, pooled_shape(x.shape(), g));
   std::vector<int64_t> index = max_indices(x, g);
-  Tensor out = Tensor::empty(pooled_shape(x.shape(), g));
   for (size_t o = 0; o < index.size(); ++o) out.data()[o] = x.data()[index[o]];
-  return out;
 }
 
-Tensor max_pool2d_backward(const Tensor& x, const Tensor& dout, int kernel, int stride, int pad) {
+void max_pool2d_backward(const Tensor& dx, const Tensor& dout, const Tensor& x, int kernel,
+                         int stride, int pad) {
   PoolGeometry g = make_pool_geometry(x.shape(), kernel, stride, pad);
+  expect_shape("ref::max_pool2d_backward", "dx", dx, x.shape());
+  expect_shape("ref::max_pool2d_backward", "dout", dout, pooled_shape(x.shape(), g));
   std::vector<int64_t> index = max_indices(x, g);
-  Tensor dx = Tensor::zeros(x.shape());
   for (size_t o = 0; o < index.size(); ++o) dx.data()[index[o]] += dout.data()[o];
-  return dx;
 }
 
-Tensor global_avg_pool_forward(const Tensor& x) {
+void global_avg_pool_forward(const Tensor& out, const Tensor& x) {
   const int64_t planes = x.size(0) * x.size(1), hw = x.size(2) * x.size(3);
-  Tensor out = Tensor::empty({x.size(0), x.size(1)});
+  expect_shape("ref::global_avg_pool_forward", "out", out, {x.size(0), x.size(1)});
   for (int64_t p = 0; p < planes; ++p) {
     double s = 0;
     for (int64_t i = 0; i < hw; ++i) s += x.data()[p * hw + i];
     out.data()[p] = float(s / double(hw));
   }
-  return out;
 }
 
-Tensor global_avg_pool_backward(const Tensor& x, const Tensor& dout) {
-  const int64_t hw = x.size(2) * x.size(3);
-  Tensor dx = Tensor::empty(x.shape());
-  for (int64_t i = 0; i < x.numel(); ++i) dx.data()[i] = dout.data()[i / hw] / float(hw);
-  return dx;
+void global_avg_pool_backward(const Tensor& dx, const Tensor& dout) {
+  const int64_t hw = dx.size(2) * dx.size(3);
+  expect_shape("ref::global_avg_pool_backward", "dout", dout, {dx.size(0), dx.size(1)});
+  for (int64_t i = 0; i < dx.numel(); ++i) dx.data()[i] += dout.data()[i / hw] / float(hw);
 }
 
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------
 
-static PoolGeometry checked_pool_geometry(const Tensor& x, int kernel, int stride, int pad,
-                                          const char* op) {
+namespace {
+
+PoolGeometry checked_pool_geometry(const Tensor& x, int kernel, int stride, int pad,
+                                   const char* op) {
   auto fail = [&](const std::string& why) {
     throw Error(std::string(op) + ": input " + x.shape().str() + ", kernel " +
                 std::to_string(kernel) + ", stride " + std::to_string(stride) + ", pad " +
@@ -247,6 +251,8 @@ static PoolGeometry checked_pool_geometry(const Tensor& x, int kernel, int strid
     fail("kernel is larger than the padded input");
   return make_pool_geometry(x.shape(), kernel, stride, pad);
 }
+
+}  // namespace
 
 Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int pad) {
   PoolGeometry g = checked_pool_geometry(x, kernel, stride, pad, "avg_pool2d");

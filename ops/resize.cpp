@@ -19,6 +19,7 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 constexpr float kCubicA = -0.75f;
 
@@ -29,12 +30,12 @@ struct AxisTaps {
   std::vector<float> weight;
 };
 
-static float source_coordinate(int64_t in, int64_t out, int64_t dst) {
+float source_coordinate(int64_t in, int64_t out, int64_t dst) {
   const float scale = float(in) / float(out);
   return scale * (float(dst) + 0.5f) - 0.5f;
 }
 
-static void cubic_weights(float t, float* w) {
+void cubic_weights(float t, float* w) {
   // Keys' kernel: |x| <= 1: ((A+2)|x| - (A+3))|x|^2 + 1; 1 < |x| < 2: A(|x|^3 - 5|x|^2 + 8|x| - 4).
   auto near = [](float x) { return ((kCubicA + 2) * x - (kCubicA + 3)) * x * x + 1; };
   auto far = [](float x) {
@@ -43,7 +44,7 @@ static void cubic_weights(float t, float* w) {
   w[0] = far(t + 1), w[1] = near(t), w[2] = near(1 - t), w[3] = far(2 - t);
 }
 
-static AxisTaps linear_taps(int64_t in, int64_t out) {
+AxisTaps linear_taps(int64_t in, int64_t out) {
   AxisTaps a;
   a.taps = 2;
   a.index.resize(size_t(out * 2));
@@ -63,7 +64,7 @@ static AxisTaps linear_taps(int64_t in, int64_t out) {
   return a;
 }
 
-static AxisTaps cubic_taps(int64_t in, int64_t out) {
+AxisTaps cubic_taps(int64_t in, int64_t out) {
   AxisTaps a;
   a.taps = 4;
   a.index.resize(size_t(out * 4));
@@ -79,8 +80,8 @@ static AxisTaps cubic_taps(int64_t in, int64_t out) {
 }
 
 // Planes per thread chunk: about 2^15 tap evaluations each (small inputs run serially).
-static int64_t plane_grain(int64_t H, int64_t OH, int64_t OW, const AxisTaps& ty,
-                           const AxisTaps& tx) {
+int64_t plane_grain(int64_t H, int64_t OH, int64_t OW, const AxisTaps& ty,
+                    const AxisTaps& tx) {
   const int64_t work = H * OW * tx.taps + OH * OW * ty.taps;
   return std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, work));
 }
@@ -89,8 +90,8 @@ static int64_t plane_grain(int64_t H, int64_t OH, int64_t OW, const AxisTaps& ty
 
 // out (P,OH,OW) from x (P,H,W), P = N*C planes, in parallel over planes. Per plane: first
 // along W into rows (H,OW), then along H.
-static void resize_forward(float* out, const float* x, int64_t P, int64_t H, int64_t W,
-                           int64_t OH, int64_t OW, const AxisTaps& ty, const AxisTaps& tx) {
+void resize_forward(float* out, const float* x, int64_t P, int64_t H, int64_t W,
+                    int64_t OH, int64_t OW, const AxisTaps& ty, const AxisTaps& tx) {
   parallel_for(P, plane_grain(H, OH, OW, ty, tx), [&](int64_t begin, int64_t end) {
     std::vector<float> rows(size_t(H * OW));
     for (int64_t p = begin; p < end; ++p) {
@@ -118,7 +119,7 @@ static void resize_forward(float* out, const float* x, int64_t P, int64_t H, int
 }
 
 // out (P,H/f,W/f) = mean of each f x f block of x (P,H,W).
-static void area_forward(float* out, const float* x, int64_t P, int64_t H, int64_t W, int64_t f) {
+void area_forward(float* out, const float* x, int64_t P, int64_t H, int64_t W, int64_t f) {
   const int64_t OH = H / f, OW = W / f;
   const float inv = 1.0f / float(f * f);
   parallel_for(P * OH, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, W * f)),
@@ -139,8 +140,8 @@ static void area_forward(float* out, const float* x, int64_t P, int64_t H, int64
 
 // dx (P,H,W) += the scatter of dout (P,OH,OW) with the forward's weights, in the reverse order
 // of the forward passes. Serial within a plane, so sums run in a fixed order.
-static void resize_backward(float* dx, const float* dout, int64_t P, int64_t H, int64_t W,
-                            int64_t OH, int64_t OW, const AxisTaps& ty, const AxisTaps& tx) {
+void resize_backward(float* dx, const float* dout, int64_t P, int64_t H, int64_t W,
+                     int64_t OH, int64_t OW, const AxisTaps& ty, const AxisTaps& tx) {
   parallel_for(P, plane_grain(H, OH, OW, ty, tx), [&](int64_t begin, int64_t end) {
     std::vector<float> rows(size_t(H * OW));
     for (int64_t p = begin; p < end; ++p) {
@@ -166,8 +167,8 @@ static void resize_backward(float* dx, const float* dout, int64_t P, int64_t H, 
 }
 
 // dx (P,H,W) += dout (P,H/f,W/f) / (f*f) spread over each block.
-static void area_backward(float* dx, const float* dout, int64_t P, int64_t H, int64_t W,
-                          int64_t f) {
+void area_backward(float* dx, const float* dout, int64_t P, int64_t H, int64_t W,
+                   int64_t f) {
   const int64_t OH = H / f, OW = W / f;
   const float inv = 1.0f / float(f * f);
   parallel_for(P * OH, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, W * f)),
@@ -183,27 +184,30 @@ static void area_backward(float* dx, const float* dout, int64_t P, int64_t H, in
   });
 }
 
-static void check_resize(const Tensor& x, int out_h, int out_w, const char* op) {
+void check_resize(const Tensor& x, int out_h, int out_w, const char* op) {
   if (x.rank() != 4 || out_h < 1 || out_w < 1 || x.size(2) < 1 || x.size(3) < 1)
     throw Error(std::string(op) + ": x " + x.shape().str() + " to " + std::to_string(out_h) +
                 "x" + std::to_string(out_w) + ": need x (N,C,H,W) with H, W >= 1 and a size >= 1");
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
+namespace {
 
 // Written from the definition, without the tap tables: weights from the distance of each
 // input index to the source coordinate.
-static double ref_cubic(double d) {
+double ref_cubic(double d) {
   const double A = -0.75, x = std::fabs(d);
   if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
   if (x < 2) return A * (x * x * x - 5 * x * x + 8 * x - 4);
   return 0;
 }
 
-static Tensor resize_ref(const Tensor& x, int out_h, int out_w, bool cubic) {
+void resize_ref(const Tensor& out, const Tensor& x, int out_h, int out_w, bool cubic) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  Tensor out = Tensor::empty({N, C, out_h, out_w});
+  expect_shape(cubic ? "ref::resize_bicubic" : "ref::resize_bilinear", "out", out, {N, C, out_h, out_w});
   auto src = [cubic](int64_t in, int64_t out, int64_t d) {
     if (in == out) return double(d);
     double s = double(float(in) / float(out)) * (double(d) + 0.5) - 0.5;
@@ -233,19 +237,20 @@ static Tensor resize_ref(const Tensor& x, int out_h, int out_w, bool cubic) {
         }
         out.data()[(p * out_h + oh) * out_w + ow] = float(s);
       }
-  return out;
 }
 
-Tensor resize_bilinear(const Tensor& x, int out_h, int out_w) {
-  return resize_ref(x, out_h, out_w, false);
+}  // namespace
+
+void resize_bilinear(const Tensor& out, const Tensor& x, int out_h, int out_w) {
+  resize_ref(out, x, out_h, out_w, false);
 }
-Tensor resize_bicubic(const Tensor& x, int out_h, int out_w) {
-  return resize_ref(x, out_h, out_w, true);
+void resize_bicubic(const Tensor& out, const Tensor& x, int out_h, int out_w) {
+  resize_ref(out, x, out_h, out_w, true);
 }
 
-Tensor area_downsample(const Tensor& x, int factor) {
+void area_downsample(const Tensor& out, const Tensor& x, int factor) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2) / factor, W = x.size(3) / factor;
-  Tensor out = Tensor::empty({N, C, H, W});
+  expect_shape("ref::area_downsample", "out", out, {N, C, H, W});
   for (int64_t p = 0; p < N * C; ++p)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t w = 0; w < W; ++w) {
@@ -255,14 +260,15 @@ Tensor area_downsample(const Tensor& x, int factor) {
             s += x.data()[(p * H * factor + h * factor + i) * W * factor + w * factor + j];
         out.data()[(p * H + h) * W + w] = float(s / double(factor * factor));
       }
-  return out;
 }
 
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------
 
-static Tensor resize(const Tensor& x, int out_h, int out_w, bool cubic, const char* op) {
+namespace {
+
+Tensor resize(const Tensor& x, int out_h, int out_w, bool cubic, const char* op) {
   check_resize(x, out_h, out_w, op);
   const int64_t P = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
   auto ty = std::make_shared<AxisTaps>(cubic ? cubic_taps(H, out_h) : linear_taps(H, out_h));
@@ -276,6 +282,8 @@ static Tensor resize(const Tensor& x, int out_h, int out_w, bool cubic, const ch
   }
   return out;
 }
+
+}  // namespace
 
 Tensor resize_bilinear(const Tensor& x, int out_h, int out_w) {
   return resize(x, out_h, out_w, false, "resize_bilinear");

@@ -13,10 +13,11 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 constexpr int64_t kCopyGrain = 1 << 14;  // elements per thread chunk
 
-static int normalize_dim(int dim, int rank, const char* op, const Shape& s) {
+int normalize_dim(int dim, int rank, const char* op, const Shape& s) {
   int d = dim < 0 ? dim + rank : dim;
   if (d < 0 || d >= rank)
     throw Error(std::string(op) + ": dim " + std::to_string(dim) + " out of range for shape " +
@@ -25,13 +26,13 @@ static int normalize_dim(int dim, int rank, const char* op, const Shape& s) {
 }
 
 // Row-major strides of s.
-static void strides_of(const Shape& s, int64_t* strides) {
+void strides_of(const Shape& s, int64_t* strides) {
   int64_t st = 1;
   for (int i = s.rank - 1; i >= 0; --i) strides[i] = st, st *= s.dims[i];
 }
 
 // Product of dims [begin, end).
-static int64_t dims_product(const Shape& s, int begin, int end) {
+int64_t dims_product(const Shape& s, int begin, int end) {
   int64_t p = 1;
   for (int i = begin; i < end; ++i) p *= s.dims[i];
   return p;
@@ -41,8 +42,8 @@ static int64_t dims_product(const Shape& s, int begin, int end) {
 
 // dst (src_shape permuted by dims) = or += src (src_shape): dst[i0..] = src[..] with
 // dst dim k being src dim dims[k]. Each dst element is written once, so chunks are independent.
-static void permute_kernel(float* dst, const float* src, const Shape& src_shape, const int* dims,
-                           bool accumulate) {
+void permute_kernel(float* dst, const float* src, const Shape& src_shape, const int* dims,
+                    bool accumulate) {
   const int rank = src_shape.rank;
   if (rank == 0) {
     dst[0] = accumulate ? dst[0] + src[0] : src[0];
@@ -72,9 +73,9 @@ static void permute_kernel(float* dst, const float* src, const Shape& src_shape,
 // Copies a block of `width` elements per outer index between a wide tensor (row length
 // wide_row) at column offset `offset` and a narrow one (row length width): the common kernel of
 // concat (narrow -> wide), slice (wide -> narrow) and their backwards (with accumulate).
-static void copy_block(float* dst, const float* src, int64_t outer, int64_t width,
-                       int64_t dst_row, int64_t dst_offset, int64_t src_row, int64_t src_offset,
-                       bool accumulate) {
+void copy_block(float* dst, const float* src, int64_t outer, int64_t width,
+                int64_t dst_row, int64_t dst_offset, int64_t src_row, int64_t src_offset,
+                bool accumulate) {
   parallel_for(outer, std::max<int64_t>(1, kCopyGrain / std::max<int64_t>(1, width)),
                [&](int64_t begin, int64_t end) {
     for (int64_t o = begin; o < end; ++o) {
@@ -88,7 +89,7 @@ static void copy_block(float* dst, const float* src, int64_t outer, int64_t widt
   });
 }
 
-static Shape resolve_reshape(const Shape& from, const Shape& to) {
+Shape resolve_reshape(const Shape& from, const Shape& to) {
   Shape out = to;
   int infer = -1;
   int64_t known = 1;
@@ -113,7 +114,7 @@ static Shape resolve_reshape(const Shape& from, const Shape& to) {
   return out;
 }
 
-static std::vector<int> checked_permutation(const Shape& s, const std::vector<int>& dims) {
+std::vector<int> checked_permutation(const Shape& s, const std::vector<int>& dims) {
   auto fail = [&]() {
     std::string d;
     for (size_t i = 0; i < dims.size(); ++i) d += (i ? "," : "") + std::to_string(dims[i]);
@@ -131,43 +132,47 @@ static std::vector<int> checked_permutation(const Shape& s, const std::vector<in
   return p;
 }
 
-static Shape permuted_shape(const Shape& s, const std::vector<int>& p) {
+Shape permuted_shape(const Shape& s, const std::vector<int>& p) {
   Shape out = s;
   for (int k = 0; k < s.rank; ++k) out.dims[k] = s.dims[p[size_t(k)]];
   return out;
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
+namespace {
 
 // Decomposes a flat index into a multi-index of shape s.
-static void unravel(int64_t i, const Shape& s, int64_t* idx) {
+void unravel(int64_t i, const Shape& s, int64_t* idx) {
   for (int k = s.rank - 1; k >= 0; --k) idx[k] = i % s.dims[k], i /= s.dims[k];
 }
-static int64_t ravel(const int64_t* idx, const Shape& s) {
+int64_t ravel(const int64_t* idx, const Shape& s) {
   int64_t i = 0;
   for (int k = 0; k < s.rank; ++k) i = i * s.dims[k] + idx[k];
   return i;
 }
 
-Tensor permute(const Tensor& x, const std::vector<int>& dims) {
+}  // namespace
+
+void permute(const Tensor& out, const Tensor& x, const std::vector<int>& dims) {
   std::vector<int> p = checked_permutation(x.shape(), dims);
-  Tensor out = Tensor::empty(permuted_shape(x.shape(), p));
+  expect_shape("ref::permute", "out", out, permuted_shape(x.shape(), p));
   int64_t oi[kMaxRank], xi[kMaxRank];
   for (int64_t i = 0; i < out.numel(); ++i) {
     unravel(i, out.shape(), oi);
     for (int k = 0; k < x.rank(); ++k) xi[p[size_t(k)]] = oi[k];
     out.data()[i] = x.data()[ravel(xi, x.shape())];
   }
-  return out;
 }
 
-Tensor concat(const std::vector<Tensor>& xs, int dim) {
+void concat(const Tensor& out, const std::vector<Tensor>& xs, int dim) {
   int d = dim < 0 ? dim + xs[0].rank() : dim;
   Shape so = xs[0].shape();
   so.dims[d] = 0;
   for (const Tensor& x : xs) so.dims[d] += x.size(d);
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::concat", "out", out, so);
   int64_t idx[kMaxRank];
   for (int64_t i = 0; i < out.numel(); ++i) {
     unravel(i, so, idx);
@@ -175,23 +180,21 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     while (idx[d] >= xs[which].size(d)) idx[d] -= xs[which++].size(d);
     out.data()[i] = xs[which].data()[ravel(idx, xs[which].shape())];
   }
-  return out;
 }
 
-Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) {
+void slice(const Tensor& out, const Tensor& x, int dim, int64_t start, int64_t end) {
   int d = dim < 0 ? dim + x.rank() : dim;
   if (start < 0) start += x.size(d);
   if (end < 0) end += x.size(d);
   Shape so = x.shape();
   so.dims[d] = end - start;
-  Tensor out = Tensor::empty(so);
+  expect_shape("ref::slice", "out", out, so);
   int64_t idx[kMaxRank];
   for (int64_t i = 0; i < out.numel(); ++i) {
     unravel(i, so, idx);
     idx[d] += start;
     out.data()[i] = x.data()[ravel(idx, x.shape())];
   }
-  return out;
 }
 
 }  // namespace ref
@@ -200,7 +203,7 @@ Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   Shape so = resolve_reshape(x.shape(), shape);
-  Tensor out = make_tensor(so, x.impl()->data);  // same storage, same element order
+  Tensor out = x.view(so);  // same storage, same element order
   if (should_record({x})) {
     record(out, "reshape", {x}, [x](const Tensor& out) {
       const float* dout = out.grad_data();

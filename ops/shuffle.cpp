@@ -14,11 +14,13 @@ namespace ulr {
 
 // ---- forward / backward kernel ------------------------------------------------------------
 
+namespace {
+
 // Moves between the unshuffled layout (N, C*r*r, H, W) and the shuffled one (N, C, H*r, W*r).
 // to_shuffled: shuffled (=|+=) unshuffled; otherwise unshuffled (=|+=) shuffled. Every
 // destination element is written once, so rows run in parallel.
-static void shuffle_kernel(float* shuffled, float* unshuffled, int64_t N, int64_t C, int64_t H,
-                           int64_t W, int64_t r, bool to_shuffled, bool accumulate) {
+void shuffle_kernel(float* shuffled, float* unshuffled, int64_t N, int64_t C, int64_t H,
+                    int64_t W, int64_t r, bool to_shuffled, bool accumulate) {
   const int64_t out_w = W * r;
   // One work item per row of the shuffled tensor: (n, c, oh).
   parallel_for(N * C * H * r, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, out_w)),
@@ -40,7 +42,7 @@ static void shuffle_kernel(float* shuffled, float* unshuffled, int64_t N, int64_
   });
 }
 
-static void check_shuffle(const Tensor& x, int r, bool shuffle) {
+void check_shuffle(const Tensor& x, int r, bool shuffle) {
   const char* op = shuffle ? "pixel_shuffle" : "pixel_unshuffle";
   const Shape& s = x.shape();
   if (r < 1) throw Error(std::string(op) + ": factor " + std::to_string(r) + " must be >= 1");
@@ -54,12 +56,14 @@ static void check_shuffle(const Tensor& x, int r, bool shuffle) {
                 std::to_string(r));
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor pixel_shuffle(const Tensor& x, int r) {
+void pixel_shuffle(const Tensor& out, const Tensor& x, int r) {
   const int64_t N = x.size(0), C = x.size(1) / (r * r), H = x.size(2), W = x.size(3);
-  Tensor out = Tensor::empty({N, C, H * r, W * r});
+  expect_shape("ref::pixel_shuffle", "out", out, {N, C, H * r, W * r});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t oh = 0; oh < H * r; ++oh)
@@ -68,12 +72,11 @@ Tensor pixel_shuffle(const Tensor& x, int r) {
           out.data()[((n * C + c) * H * r + oh) * W * r + ow] =
               x.data()[((n * C * r * r + ic) * H + oh / r) * W + ow / r];
         }
-  return out;
 }
 
-Tensor pixel_unshuffle(const Tensor& x, int r) {
+void pixel_unshuffle(const Tensor& out, const Tensor& x, int r) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2) / r, W = x.size(3) / r;
-  Tensor out = Tensor::empty({N, C * r * r, H, W});
+  expect_shape("ref::pixel_unshuffle", "out", out, {N, C * r * r, H, W});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t oc = 0; oc < C * r * r; ++oc)
       for (int64_t h = 0; h < H; ++h)
@@ -82,7 +85,6 @@ Tensor pixel_unshuffle(const Tensor& x, int r) {
           out.data()[((n * C * r * r + oc) * H + h) * W + w] =
               x.data()[((n * C + c) * H * r + h * r + i) * W * r + w * r + j];
         }
-  return out;
 }
 
 }  // namespace ref

@@ -16,19 +16,22 @@
 #include "ops/reference.h"
 
 namespace ulr {
+namespace {
 
 using fbatch = xsimd::batch<float>;
 constexpr int64_t kSoftmaxGrain = 1 << 14;  // elements per thread chunk (rounded to whole rows)
 constexpr int64_t kLaneBlock = 256;         // inner positions per work item in the strided layout
 constexpr int64_t kB = int64_t(fbatch::size);
 
-static float horizontal_max(fbatch v) {
+float horizontal_max(fbatch v) {
   alignas(64) float lanes[fbatch::size];
   v.store_aligned(lanes);
   float m = lanes[0];
   for (size_t i = 1; i < fbatch::size; ++i) m = std::max(m, lanes[i]);
   return m;
 }
+
+}  // namespace
 
 // ---- forward kernels ----------------------------------------------------------------------
 
@@ -62,9 +65,11 @@ void softmax_row(float* y, const float* x, int64_t d, bool log) {
   }
 }
 
+namespace {
+
 // Lanes [0, lanes) of one outer slice in the strided layout: element (k, j) at k*inner + j.
 // Computes lane-wise max and sum over k; the SIMD part and the scalar tail run the same steps.
-static void softmax_lanes(float* y, const float* x, int64_t d, int64_t inner, int64_t lanes, bool log) {
+void softmax_lanes(float* y, const float* x, int64_t d, int64_t inner, int64_t lanes, bool log) {
   int64_t j = 0;
   for (; j + kB <= lanes; j += kB) {
     fbatch m = fbatch::load_unaligned(x + j);
@@ -108,7 +113,7 @@ static void softmax_lanes(float* y, const float* x, int64_t d, int64_t inner, in
 // up to kLaneBlock inner positions of one outer slice. Items are fixed, so results do not
 // depend on the thread count.
 template <class Fn>
-static void for_each_softmax_item(const DimView& v, Fn fn) {
+void for_each_softmax_item(const DimView& v, Fn fn) {
   if (v.inner == 1) {
     parallel_for(v.outer, std::max<int64_t>(1, kSoftmaxGrain / std::max<int64_t>(v.d, 1)),
                  [&](int64_t begin, int64_t end) {
@@ -125,7 +130,7 @@ static void for_each_softmax_item(const DimView& v, Fn fn) {
   });
 }
 
-static void softmax_forward(float* y, const float* x, const DimView& v, bool log) {
+void softmax_forward(float* y, const float* x, const DimView& v, bool log) {
   for_each_softmax_item(v, [&](int64_t off, int64_t lanes) {
     if (v.inner == 1)
       softmax_row(y + off, x + off, v.d, log);
@@ -140,7 +145,7 @@ static void softmax_forward(float* y, const float* x, const DimView& v, bool log
 // Written lane-wise over the strided layout; a row (inner == 1) is the case lanes = 1, inner = 1,
 // where the reduction runs along the row with SIMD.
 
-static void softmax_backward_row(float* dx, const float* dy, const float* y, int64_t d, bool log) {
+void softmax_backward_row(float* dx, const float* dy, const float* y, int64_t d, bool log) {
   fbatch vs(0.0f);
   int64_t i = 0;
   for (; i + kB <= d; i += kB) {
@@ -158,8 +163,8 @@ static void softmax_backward_row(float* dx, const float* dy, const float* y, int
   for (; i < d; ++i) dx[i] += log ? dy[i] - std::exp(y[i]) * s : y[i] * (dy[i] - s);
 }
 
-static void softmax_backward_lanes(float* dx, const float* dy, const float* y, int64_t d,
-                                   int64_t inner, int64_t lanes, bool log) {
+void softmax_backward_lanes(float* dx, const float* dy, const float* y, int64_t d,
+                            int64_t inner, int64_t lanes, bool log) {
   int64_t j = 0;
   for (; j + kB <= lanes; j += kB) {
     fbatch s(0.0f);
@@ -184,7 +189,7 @@ static void softmax_backward_lanes(float* dx, const float* dy, const float* y, i
   }
 }
 
-static void softmax_backward(float* dx, const float* dy, const float* y, const DimView& v, bool log) {
+void softmax_backward(float* dx, const float* dy, const float* y, const DimView& v, bool log) {
   for_each_softmax_item(v, [&](int64_t off, int64_t lanes) {
     if (v.inner == 1)
       softmax_backward_row(dx + off, dy + off, y + off, v.d, log);
@@ -193,11 +198,16 @@ static void softmax_backward(float* dx, const float* dy, const float* y, const D
   });
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
-static Tensor softmax_any(const Tensor& x, int dim, bool log) {
-  DimView v = dim_view(x.shape(), dim, log ? "ref::log_softmax" : "ref::softmax");
-  Tensor out = Tensor::empty(x.shape());
+namespace {
+
+void softmax_any(const Tensor& out, const Tensor& x, int dim, bool log) {
+  const char* name = log ? "ref::log_softmax" : "ref::softmax";
+  DimView v = dim_view(x.shape(), dim, name);
+  expect_shape(name, "out", out, x.shape());
   const float* px = x.data();
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < v.inner; ++j) {
@@ -210,15 +220,20 @@ static Tensor softmax_any(const Tensor& x, int dim, bool log) {
         out.data()[at(k)] = float(log ? z - std::log(s) : std::exp(z) / s);
       }
     }
-  return out;
 }
-Tensor softmax(const Tensor& x, int dim) { return softmax_any(x, dim, false); }
-Tensor log_softmax(const Tensor& x, int dim) { return softmax_any(x, dim, true); }
+
+}  // namespace
+
+void softmax(const Tensor& out, const Tensor& x, int dim) { softmax_any(out, x, dim, false); }
+void log_softmax(const Tensor& out, const Tensor& x, int dim) { softmax_any(out, x, dim, true); }
+
 }  // namespace ref
 
 // ---- autograd glue ------------------------------------------------------------------------
 
-static Tensor softmax_op(const Tensor& x, int dim, bool log, const char* name) {
+namespace {
+
+Tensor softmax_op(const Tensor& x, int dim, bool log, const char* name) {
   DimView v = dim_view(x.shape(), dim, name);
   Tensor y = Tensor::empty(x.shape());
   if (x.numel() > 0) softmax_forward(y.data(), x.data(), v, log);
@@ -228,6 +243,8 @@ static Tensor softmax_op(const Tensor& x, int dim, bool log, const char* name) {
     });
   return y;
 }
+
+}  // namespace
 
 Tensor softmax(const Tensor& x, int dim) { return softmax_op(x, dim, false, "softmax"); }
 Tensor log_softmax(const Tensor& x, int dim) { return softmax_op(x, dim, true, "log_softmax"); }

@@ -22,8 +22,10 @@ namespace ulr {
 
 // ---- forward kernels ----------------------------------------------------------------------
 
+namespace {
+
 // y (OUT) = W (OUT,R) @ x (R), accumulated in double.
-static void matvec(float* y, const float* w, const float* x, int64_t OUT, int64_t R) {
+void matvec(float* y, const float* w, const float* x, int64_t OUT, int64_t R) {
   for (int64_t o = 0; o < OUT; ++o) {
     double s = 0;
     for (int64_t r = 0; r < R; ++r) s += double(w[o * R + r]) * x[r];
@@ -32,7 +34,7 @@ static void matvec(float* y, const float* w, const float* x, int64_t OUT, int64_
 }
 
 // y (R) = W (OUT,R)^T @ x (OUT), accumulated in double.
-static void matvec_transposed(float* y, const float* w, const float* x, int64_t OUT, int64_t R) {
+void matvec_transposed(float* y, const float* w, const float* x, int64_t OUT, int64_t R) {
   std::vector<double> s(size_t(R), 0.0);
   for (int64_t o = 0; o < OUT; ++o)
     for (int64_t r = 0; r < R; ++r) s[size_t(r)] += double(w[o * R + r]) * x[o];
@@ -40,7 +42,7 @@ static void matvec_transposed(float* y, const float* w, const float* x, int64_t 
 }
 
 // x /= max(||x||, eps) in place.
-static void normalize_in_place(float* x, int64_t n, float eps) {
+void normalize_in_place(float* x, int64_t n, float eps) {
   double s = 0;
   for (int64_t i = 0; i < n; ++i) s += double(x[i]) * x[i];
   const float norm = std::max(float(std::sqrt(s)), eps);
@@ -48,8 +50,8 @@ static void normalize_in_place(float* x, int64_t n, float eps) {
 }
 
 // One power iteration (training) on u (OUT), v (R), then sigma = u . (W v).
-static float spectral_norm_sigma(float* u, float* v, const float* w, int64_t OUT, int64_t R,
-                                 bool training, float eps) {
+float spectral_norm_sigma(float* u, float* v, const float* w, int64_t OUT, int64_t R,
+                          bool training, float eps) {
   if (training) {
     matvec_transposed(v, w, u, OUT, R);
     normalize_in_place(v, R, eps);
@@ -64,7 +66,7 @@ static float spectral_norm_sigma(float* u, float* v, const float* w, int64_t OUT
 }
 
 // out = w / sigma, elementwise.
-static void divide_forward(float* out, const float* w, float sigma, int64_t n) {
+void divide_forward(float* out, const float* w, float sigma, int64_t n) {
   parallel_for(n, 1 << 14, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) out[i] = w[i] / sigma;
   });
@@ -73,8 +75,8 @@ static void divide_forward(float* out, const float* w, float sigma, int64_t n) {
 // ---- backward kernel ----------------------------------------------------------------------
 
 // dw (OUT,R) += dout / sigma - (<dout, w> / sigma^2) u v^T.
-static void spectral_norm_backward(float* dw, const float* dout, const float* w, const float* u,
-                                   const float* v, float sigma, int64_t OUT, int64_t R) {
+void spectral_norm_backward(float* dw, const float* dout, const float* w, const float* u,
+                            const float* v, float sigma, int64_t OUT, int64_t R) {
   double inner = 0;
   for (int64_t i = 0; i < OUT * R; ++i) inner += double(dout[i]) * w[i];
   const float c = float(inner / (double(sigma) * sigma));
@@ -83,7 +85,7 @@ static void spectral_norm_backward(float* dw, const float* dout, const float* w,
       dw[o * R + r] += dout[o * R + r] / sigma - c * u[o] * v[r];
 }
 
-static void check_spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v) {
+void check_spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v) {
   bool ok = weight.defined() && u.defined() && v.defined() && weight.rank() >= 1 &&
             weight.size(0) > 0;
   const int64_t OUT = ok ? weight.size(0) : 0, R = ok ? weight.numel() / OUT : 0;
@@ -95,11 +97,14 @@ static void check_spectral_norm(const Tensor& weight, const Tensor& u, const Ten
                 ": need u with size(0) = OUT elements and v with numel/OUT elements");
 }
 
+}  // namespace
+
 // ---- scalar reference ---------------------------------------------------------------------
 namespace ref {
 
-Tensor spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v, bool training,
-                     float eps) {
+void spectral_norm(const Tensor& out, const Tensor& weight, const Tensor& u, const Tensor& v,
+                   bool training, float eps) {
+  expect_shape("ref::spectral_norm", "out", out, weight.shape());
   const int64_t OUT = weight.size(0), R = weight.numel() / OUT;
   const float* w = weight.data();
   std::vector<double> ud(u.data(), u.data() + OUT), vd(v.data(), v.data() + R);
@@ -127,9 +132,7 @@ Tensor spectral_norm(const Tensor& weight, const Tensor& u, const Tensor& v, boo
   double sigma = 0;
   for (int64_t o = 0; o < OUT; ++o)
     for (int64_t r = 0; r < R; ++r) sigma += ud[size_t(o)] * w[o * R + r] * vd[size_t(r)];
-  Tensor out = Tensor::empty(weight.shape());
   for (int64_t i = 0; i < weight.numel(); ++i) out.data()[i] = float(w[i] / sigma);
-  return out;
 }
 
 }  // namespace ref

@@ -85,8 +85,9 @@ TEST_CASE("conv2d forward matches the scalar reference") {
   Rng rng(11);
   for (const ConvCase& c : kCases) {
     Tensor x = make_input(c, rng), w = make_weight(c, rng), b = make_bias(c, rng);
-    test::check_close(conv2d(x, w, b, c.opt), ref::conv2d_forward(x, w, b, c.opt), 1e-4, 1e-5,
-                      "forward " + c.name());
+    Tensor got = conv2d(x, w, b, c.opt), want = Tensor::empty(got.shape());
+    ref::conv2d_forward(want, x, w, b, c.opt);
+    test::check_close(got, want, 1e-4, 1e-5, "forward " + c.name());
   }
 }
 
@@ -100,15 +101,17 @@ TEST_CASE("conv2d backward matches the scalar reference and accumulates") {
     Tensor out = conv2d(x, w, b, c.opt);
     Tensor dout = test::random_tensor(out.shape(), rng);
     backward(out, dout);
-    ref::Conv2dGrads want = ref::conv2d_backward(x, w, dout, c.opt);
-    test::check_close(x.grad(), want.dx, 1e-4, 1e-5, "dx " + c.name());
-    test::check_close(w.grad(), want.dweight, 1e-4, 1e-5, "dweight " + c.name());
-    if (c.bias) test::check_close(b.grad(), want.dbias, 1e-4, 1e-5, "dbias " + c.name());
-    // A second backward adds the same gradient again.
+    Tensor dx = Tensor::zeros(x.shape()), dw = Tensor::zeros(w.shape());
+    Tensor db = c.bias ? Tensor::zeros(b.shape()) : Tensor();
+    ref::conv2d_backward(dx, dw, db, dout, x, w, c.opt);
+    test::check_close(x.grad(), dx, 1e-4, 1e-5, "dx " + c.name());
+    test::check_close(w.grad(), dw, 1e-4, 1e-5, "dweight " + c.name());
+    if (c.bias) test::check_close(b.grad(), db, 1e-4, 1e-5, "dbias " + c.name());
+    // A second backward adds the same gradient again, as the reference does.
     backward(conv2d(x, w, b, c.opt), dout);
-    test::check_close(x.grad(), ref::arith(want.dx, want.dx, 0), 1e-4, 1e-5, "dx twice " + c.name());
-    test::check_close(w.grad(), ref::arith(want.dweight, want.dweight, 0), 1e-4, 1e-5,
-                      "dweight twice " + c.name());
+    ref::conv2d_backward(dx, dw, Tensor(), dout, x, w, c.opt);
+    test::check_close(x.grad(), dx, 1e-4, 1e-5, "dx twice " + c.name());
+    test::check_close(w.grad(), dw, 1e-4, 1e-5, "dweight twice " + c.name());
   }
 }
 
@@ -120,8 +123,22 @@ TEST_CASE("conv2d backward without some gradients") {
   Tensor dout = test::random_tensor(out.shape(), rng);
   backward(out, dout);
   CHECK_FALSE(x.has_grad());
-  test::check_close(w.grad(), ref::conv2d_backward(x, w, dout, c.opt).dweight, 1e-4, 1e-5,
-                    "dweight only");
+  Tensor dw = Tensor::zeros(w.shape());
+  ref::conv2d_backward(Tensor(), dw, Tensor(), dout, x, w, c.opt);
+  test::check_close(w.grad(), dw, 1e-4, 1e-5, "dweight only");
+}
+
+TEST_CASE("the conv2d references check the shapes of their outputs") {
+  const ConvCase c = kCases[0];  // out (2,4,7,9)
+  Tensor x = Tensor::zeros({c.N, c.C, c.H, c.W}), w = Tensor::zeros({c.OC, c.C, c.KH, c.KW});
+  CHECK(test::error_of([&] { ref::conv2d_forward(Tensor::empty({2, 4, 7, 8}), x, w, Tensor(), c.opt); }) ==
+        "ref::conv2d_forward: out has shape [2,4,7,8], expected [2,4,7,9]");
+  CHECK(test::error_of([&] { ref::conv2d_forward(Tensor(), x, w, Tensor(), c.opt); }) ==
+        "ref::conv2d_forward: out is undefined, expected shape [2,4,7,9]");
+  Tensor dout = Tensor::zeros({2, 4, 7, 9});
+  Tensor dweight = Tensor::zeros({4});
+  CHECK(test::error_of([&] { ref::conv2d_backward(Tensor(), dweight, Tensor(), dout, x, w, c.opt); }) ==
+        "ref::conv2d_backward: dweight has shape [4], expected [4,3,3,3]");
 }
 
 // conv2d is linear in each input, so central differences are exact up to float rounding of the

@@ -50,13 +50,14 @@ TEST_CASE("pool forward matches the scalar reference") {
   Rng rng(21);
   for (const PoolCase& c : kCases) {
     Tensor x = test::random_tensor(c.shape, rng);
-    test::check_close(avg_pool2d(x, c.kernel, c.stride, c.pad),
-                      ref::avg_pool2d_forward(x, c.kernel, c.stride, c.pad), 1e-6, 1e-6,
-                      "avg " + c.name());
-    test::check_close(max_pool2d(x, c.kernel, c.stride, c.pad),
-                      ref::max_pool2d_forward(x, c.kernel, c.stride, c.pad), 0, 0, "max " + c.name());
-    test::check_close(global_avg_pool(x), ref::global_avg_pool_forward(x), 1e-6, 1e-6,
-                      "global " + c.shape.str());
+    Tensor got = avg_pool2d(x, c.kernel, c.stride, c.pad), want = Tensor::empty(got.shape());
+    ref::avg_pool2d_forward(want, x, c.kernel, c.stride, c.pad);
+    test::check_close(got, want, 1e-6, 1e-6, "avg " + c.name());
+    ref::max_pool2d_forward(want, x, c.kernel, c.stride, c.pad);
+    test::check_close(max_pool2d(x, c.kernel, c.stride, c.pad), want, 0, 0, "max " + c.name());
+    Tensor want_global = Tensor::empty({c.shape[0], c.shape[1]});
+    ref::global_avg_pool_forward(want_global, x);
+    test::check_close(global_avg_pool(x), want_global, 1e-6, 1e-6, "global " + c.shape.str());
   }
 }
 
@@ -67,17 +68,20 @@ TEST_CASE("pool backward matches the scalar reference") {
     Tensor out = avg_pool2d(x, c.kernel, c.stride, c.pad);
     Tensor dout = test::random_tensor(out.shape(), rng);
     backward(out, dout);
-    test::check_close(x.grad(), ref::avg_pool2d_backward(x, dout, c.kernel, c.stride, c.pad), 1e-6,
-                      1e-6, "avg " + c.name());
+    Tensor dx = Tensor::zeros(x.shape());
+    ref::avg_pool2d_backward(dx, dout, c.kernel, c.stride, c.pad);
+    test::check_close(x.grad(), dx, 1e-6, 1e-6, "avg " + c.name());
     x.zero_grad();
     backward(max_pool2d(x, c.kernel, c.stride, c.pad), dout);
-    test::check_close(x.grad(), ref::max_pool2d_backward(x, dout, c.kernel, c.stride, c.pad), 1e-6,
-                      1e-6, "max " + c.name());
+    dx.fill(0.0f);
+    ref::max_pool2d_backward(dx, dout, x, c.kernel, c.stride, c.pad);
+    test::check_close(x.grad(), dx, 1e-6, 1e-6, "max " + c.name());
     x.zero_grad();
     Tensor gdout = test::random_tensor({c.shape[0], c.shape[1]}, rng);
     backward(global_avg_pool(x), gdout);
-    test::check_close(x.grad(), ref::global_avg_pool_backward(x, gdout), 1e-6, 1e-6,
-                      "global " + c.shape.str());
+    dx.fill(0.0f);
+    ref::global_avg_pool_backward(dx, gdout);
+    test::check_close(x.grad(), dx, 1e-6, 1e-6, "global " + c.shape.str());
   }
 }
 
