@@ -1,5 +1,6 @@
-// World queries, the fixed identity table, the spatial indexes and the generator's driver.
-// Layout lives in world_layout.cpp, furniture and people in world_furnish.cpp.
+// World queries, the item table, the fixed identity table, the builder, the spatial indexes and
+// the generator's driver. The steps it drives live in world_layout.cpp (floor plan and shell),
+// world_furnish.cpp and world_rooms.cpp (furniture) and world_people.cpp.
 #include "data/world.h"
 
 #include <algorithm>
@@ -21,6 +22,71 @@ const char* room_type_name(RoomType type) {
   }
   return "?";
 }
+
+namespace {
+
+struct ItemInfo {
+  ItemKind kind;
+  const char* name;
+  uint8_t class_id;
+};
+
+// Indexed by ItemKind. Doors count as wall and curtains as window, as in the NYU mapping.
+constexpr ItemInfo kItems[] = {
+    {ItemKind::Wall, "wall", kWall},
+    {ItemKind::Door, "door", kWall},
+    {ItemKind::Window, "window", kWindow},
+    {ItemKind::Curtain, "curtain", kWindow},
+    {ItemKind::CeilingLamp, "ceiling lamp", kObjects},
+    {ItemKind::Bed, "bed", kBed},
+    {ItemKind::Pillow, "pillow", kObjects},
+    {ItemKind::Wardrobe, "wardrobe", kFurniture},
+    {ItemKind::Dresser, "dresser", kFurniture},
+    {ItemKind::Nightstand, "nightstand", kFurniture},
+    {ItemKind::Sofa, "sofa", kSofa},
+    {ItemKind::CoffeeTable, "coffee table", kTable},
+    {ItemKind::TvStand, "tv stand", kFurniture},
+    {ItemKind::Tv, "tv", kTv},
+    {ItemKind::Sideboard, "sideboard", kFurniture},
+    {ItemKind::FloorLamp, "floor lamp", kObjects},
+    {ItemKind::Rug, "rug", kFloor},
+    {ItemKind::Counter, "counter", kFurniture},
+    {ItemKind::WallCabinet, "wall cabinet", kFurniture},
+    {ItemKind::Fridge, "fridge", kFurniture},
+    {ItemKind::Sink, "sink", kObjects},
+    {ItemKind::DiningTable, "dining table", kTable},
+    {ItemKind::Toilet, "toilet", kObjects},
+    {ItemKind::Vanity, "vanity", kFurniture},
+    {ItemKind::Mirror, "mirror", kObjects},
+    {ItemKind::Bathtub, "bathtub", kObjects},
+    {ItemKind::LaundryBasket, "laundry basket", kObjects},
+    {ItemKind::Cabinet, "cabinet", kFurniture},
+    {ItemKind::Desk, "desk", kTable},
+    {ItemKind::Monitor, "monitor", kObjects},
+    {ItemKind::OfficeChair, "office chair", kChair},
+    {ItemKind::FilingCabinet, "filing cabinet", kFurniture},
+    {ItemKind::ShoeCabinet, "shoe cabinet", kFurniture},
+    {ItemKind::Chair, "chair", kChair},
+    {ItemKind::Bookshelf, "bookshelf", kFurniture},
+    {ItemKind::Books, "books", kBooks},
+    {ItemKind::Object, "object", kObjects},
+    {ItemKind::Plant, "plant", kObjects},
+    {ItemKind::Box, "box", kObjects},
+    {ItemKind::Picture, "picture", kPicture},
+    {ItemKind::Person, "person", kObjects},
+};
+constexpr bool items_in_order() {
+  for (int k = 0; k < kNumItemKinds; ++k)
+    if (int(kItems[k].kind) != k) return false;
+  return true;
+}
+static_assert(sizeof(kItems) / sizeof(kItems[0]) == kNumItemKinds, "one row per ItemKind");
+static_assert(items_in_order(), "kItems is indexed by ItemKind");
+
+}  // namespace
+
+const char* item_name(ItemKind kind) { return kItems[int(kind)].name; }
+uint8_t item_class(ItemKind kind) { return kItems[int(kind)].class_id; }
 
 // ---- identities -------------------------------------------------------------------------
 // Built once from fixed rules, so identity i looks the same in every world: the shirt hue is
@@ -114,11 +180,10 @@ int Builder::material(const Material& m) {
   return int(w.materials.size()) - 1;
 }
 
-int Builder::instance(uint8_t class_id, const std::string& name, int room, bool blocks,
-                      int16_t identity) {
+int Builder::instance(ItemKind kind, int room, bool blocks, int16_t identity) {
   Instance inst;
-  inst.class_id = class_id;
-  inst.name = name;
+  inst.kind = kind;
+  inst.class_id = item_class(kind);
   inst.room = room;
   inst.blocks = blocks;
   inst.identity = identity;
