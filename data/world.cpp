@@ -220,8 +220,23 @@ void Builder::sphere(int inst, Vec3 c, float radius, int mat) {
 
 // ---- indexes ------------------------------------------------------------------------------
 
-void index_world(World& w) {
-  // Free-space grid and room map, 5 cm cells over the apartment plus a margin.
+namespace {
+
+// The cells [ix0, ix1] x [iy0, iy1] of a grid that a rectangle or a box touches.
+struct CellRange {
+  int ix0, iy0, ix1, iy1;
+};
+
+CellRange free_space_cells(const OccupancyGrid& g, const Rect& r) {
+  return {std::max(0, int(std::floor((r.x0 - g.x0) / g.cell))),
+          std::max(0, int(std::floor((r.y0 - g.y0) / g.cell))),
+          std::min(g.width - 1, int(std::ceil((r.x1 - g.x0) / g.cell)) - 1),
+          std::min(g.height - 1, int(std::ceil((r.y1 - g.y0) / g.cell)) - 1)};
+}
+
+// Free-space grid and room map, 5 cm cells over the apartment plus a margin: free inside the
+// rooms (walls included), blocked under every blocking instance and outside.
+void build_free_space(World& w) {
   OccupancyGrid& g = w.free_space;
   g.cell = 0.05f;
   g.x0 = w.bounds.x0 - 0.1f;
@@ -230,58 +245,58 @@ void index_world(World& w) {
   g.height = int(std::ceil((w.bounds.depth() + 0.2f) / g.cell));
   g.occupied.assign(size_t(g.width) * g.height, 1);
   w.room_map.assign(size_t(g.width) * g.height, -1);
-  auto cell_range = [&](const Rect& r, int& ix0, int& iy0, int& ix1, int& iy1) {
-    ix0 = std::max(0, int(std::floor((r.x0 - g.x0) / g.cell)));
-    iy0 = std::max(0, int(std::floor((r.y0 - g.y0) / g.cell)));
-    ix1 = std::min(g.width - 1, int(std::ceil((r.x1 - g.x0) / g.cell)) - 1);
-    iy1 = std::min(g.height - 1, int(std::ceil((r.y1 - g.y0) / g.cell)) - 1);
-  };
-  int ix0, iy0, ix1, iy1;
   for (size_t r = 0; r < w.rooms.size(); ++r) {
     // Rooms own their half of the walls, so the room map covers the full cell of the plan.
     Rect outer = w.rooms[r].rect;
     outer.x0 -= kWallHalf, outer.y0 -= kWallHalf, outer.x1 += kWallHalf, outer.y1 += kWallHalf;
-    cell_range(outer, ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) {
+    const CellRange c = free_space_cells(g, outer);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) {
         w.room_map[size_t(iy) * g.width + ix] = int16_t(r);
         g.occupied[size_t(iy) * g.width + ix] = 0;
       }
   }
   for (const Instance& inst : w.instances) {
     if (!inst.blocks) continue;
-    cell_range(inst.footprint, ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) g.occupied[size_t(iy) * g.width + ix] = 1;
+    const CellRange c = free_space_cells(g, inst.footprint);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) g.occupied[size_t(iy) * g.width + ix] = 1;
   }
+}
 
-  // Primitives sorted by instance (stable), so each instance owns a contiguous range.
+// Primitives sorted by instance (stable), so each instance owns a contiguous range.
+void group_primitives(World& w) {
   std::stable_sort(w.primitives.begin(), w.primitives.end(),
                    [](const Primitive& a, const Primitive& b) { return a.instance < b.instance; });
   PrimitiveGrid& pg = w.grid;
   pg.instance_first.assign(w.instances.size() + 1, 0);
   for (const Primitive& p : w.primitives) ++pg.instance_first[size_t(p.instance) + 1];
   for (size_t k = 1; k < pg.instance_first.size(); ++k) pg.instance_first[k] += pg.instance_first[k - 1];
+}
 
-  // Instance grid, 0.5 m cells: counting pass, prefix sum, filling pass.
+CellRange instance_grid_cells(const PrimitiveGrid& pg, const Instance& in) {
+  return {std::clamp(int(std::floor((in.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1),
+          std::clamp(int(std::floor((in.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1),
+          std::clamp(int(std::floor((in.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1),
+          std::clamp(int(std::floor((in.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1)};
+}
+
+// Instance grid, 0.5 m cells, listing every instance that has primitives in each cell its box
+// touches: counting pass, prefix sum, filling pass.
+void build_instance_grid(World& w) {
+  PrimitiveGrid& pg = w.grid;
   pg.cell = 0.5f;
   pg.x0 = w.bounds.x0 - 0.25f;
   pg.y0 = w.bounds.y0 - 0.25f;
   pg.width = int(std::ceil((w.bounds.width() + 0.5f) / pg.cell));
   pg.height = int(std::ceil((w.bounds.depth() + 0.5f) / pg.cell));
   std::vector<int> count(size_t(pg.width) * pg.height + 1, 0);
-  auto inst_cells = [&](const Instance& in, int& cx0, int& cy0, int& cx1, int& cy1) {
-    cx0 = std::clamp(int(std::floor((in.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1);
-    cy0 = std::clamp(int(std::floor((in.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1);
-    cx1 = std::clamp(int(std::floor((in.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1);
-    cy1 = std::clamp(int(std::floor((in.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1);
-  };
   auto has_prims = [&](size_t k) { return pg.instance_first[k + 1] > pg.instance_first[k]; };
   for (size_t k = 0; k < w.instances.size(); ++k) {
     if (!has_prims(k)) continue;
-    inst_cells(w.instances[k], ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) ++count[size_t(iy) * pg.width + ix];
+    const CellRange c = instance_grid_cells(pg, w.instances[k]);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) ++count[size_t(iy) * pg.width + ix];
   }
   pg.start.assign(count.size(), 0);
   for (size_t c = 1; c < count.size(); ++c) pg.start[c] = pg.start[c - 1] + count[c - 1];
@@ -289,10 +304,18 @@ void index_world(World& w) {
   std::vector<int> fill(pg.start.begin(), pg.start.end() - 1);
   for (size_t k = 0; k < w.instances.size(); ++k) {
     if (!has_prims(k)) continue;
-    inst_cells(w.instances[k], ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(k);
+    const CellRange c = instance_grid_cells(pg, w.instances[k]);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(k);
   }
+}
+
+}  // namespace
+
+void index_world(World& w) {
+  build_free_space(w);
+  group_primitives(w);
+  build_instance_grid(w);
 }
 
 }  // namespace worldgen

@@ -75,7 +75,7 @@ struct RoomPlan {
   std::vector<Opening> doors, windows;
   std::vector<Rect> taken;     // footprints of blocking items
   std::vector<Rect> keep_clear;
-  float sill = 0.9f;           // lowest window sill in the room
+  float sill = 0.9f;           // lowest window sill in the room (the ceiling height when none)
   std::vector<Seat> seats;
   // Whether `r` lies inside the room, clear of taken footprints and clear zones.
   bool fits(const Rect& r, float margin = 0.02f) const;

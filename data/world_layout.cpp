@@ -346,7 +346,8 @@ struct Shell {
   }
 };
 
-// Curtains on both sides of the window [a, b) on `side`, from z0 to top; long ones block.
+// Curtains on both sides of the window [a, b) on `side`, to the floor (and blocking) or to just
+// below the sill.
 void add_curtains(const Shell& sh, Side side, float a, float b, float sill, float top) {
   Builder& bld = sh.b;
   Rng& rng = bld.rng;
@@ -466,23 +467,23 @@ void build_room_shell(Builder& b, const Rect& cell, RoomPlan& plan) {
 
 }  // namespace
 
+// The nine phases, in the order of the sections above.
 bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
   Rng& rng = b.rng;
-  choose_outline(b, n_rooms);                                                // 1
+  choose_outline(b, n_rooms);
   std::vector<Cell> cells;
-  if (!plan_cells(b.w.bounds, n_rooms, rng, cells)) return false;            // 2
-  const std::vector<RoomType> types = assign_room_types(cells, rng);        // 3
-  const std::vector<Edge> edges = shared_walls(cells);                      // 4
+  if (!plan_cells(b.w.bounds, n_rooms, rng, cells)) return false;
+  const std::vector<RoomType> types = assign_room_types(cells, rng);
   std::vector<Edge> doors;
-  if (!choose_doorways(edges, types, rng, doors)) return false;             // 5
-  make_rooms(b, cells, types, plans);                                       // 6
-  if (!place_doorways(doors, rng, plans)) return false;                     // 7
-  for (size_t i = 0; i < cells.size(); ++i) {                               // 8
-    plans[i].sill = b.w.ceiling_height;
+  if (!choose_doorways(shared_walls(cells), types, rng, doors)) return false;
+  make_rooms(b, cells, types, plans);
+  if (!place_doorways(doors, rng, plans)) return false;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    plans[i].sill = b.w.ceiling_height;  // each window built in phase 9 lowers it to its sill
     if (!cells[i].corridor)
       place_windows(cells[i].r, b.w.bounds, types[i] == RoomType::Bathroom, rng, plans[i]);
   }
-  for (size_t i = 0; i < cells.size(); ++i) build_room_shell(b, cells[i].r, plans[i]);  // 9
+  for (size_t i = 0; i < cells.size(); ++i) build_room_shell(b, cells[i].r, plans[i]);
   return true;
 }
 
