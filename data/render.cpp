@@ -124,16 +124,47 @@ inline bool hit_bounds(const Vec3& lo, const Vec3& hi, const Ray& r, float tmax)
   return tn <= tf && tf > 0 && tn < tmax;
 }
 
+// The floor (prim -1) or ceiling (prim -2) plane along the ray; prim -3 when the ray is level.
+Hit plane_hit(const World& w, const Ray& r) {
+  Hit h;
+  if (r.d.z < -1e-9f) h.t = -r.o.z * r.inv.z, h.prim = -1;
+  else if (r.d.z > 1e-9f) h.t = (w.ceiling_height - r.o.z) * r.inv.z, h.prim = -2;
+  h.axis = 2;
+  h.n = {0, 0, h.prim == -1 ? 1.f : -1.f};
+  return h;
+}
+
+// Tests the instances listed in grid cell `cell` that this ray has not tested yet, their bounds
+// first, and keeps in `best` the nearest hit before `limit`.
+void hit_cell(const World& w, const Ray& r, int cell, float limit, Mailbox& mb, Hit& best) {
+  const PrimitiveGrid& g = w.grid;
+  float tmax = std::min(best.t, limit);
+  for (int k = g.start[size_t(cell)]; k < g.start[size_t(cell) + 1]; ++k) {
+    const int inst = g.items[size_t(k)];
+    if (!mb.first_visit(inst)) continue;
+    const int p0 = g.instance_first[size_t(inst)], p1 = g.instance_first[size_t(inst) + 1];
+    if (p1 - p0 > 1) {
+      const Instance& in = w.instances[size_t(inst)];
+      if (!hit_bounds(in.lo, in.hi, r, tmax)) continue;
+    }
+    for (int pi = p0; pi < p1; ++pi) {
+      const Primitive& p = w.primitives[size_t(pi)];
+      Hit h;
+      bool hit = p.kind == PrimitiveKind::Box        ? hit_box(p, r, tmax, h, pi)
+                 : p.kind == PrimitiveKind::Cylinder ? hit_cylinder(p, r, tmax, h, pi)
+                                                     : hit_sphere(p, r, tmax, h, pi);
+      if (hit) best = h, tmax = h.t;
+    }
+  }
+}
+
 // Nearest hit along the ray up to max_t: the DDA visits the grid cells the ray's floor-plan
 // projection crosses, in order, and stops once the best hit lies before the next cell. (A hit
 // found beyond the current cell is kept: every primitive it could hide lies in a later cell.)
 Hit trace(const World& w, const Ray& r, float max_t, Mailbox& mb) {
   Hit best;
-  float t_plane = kInf;
-  int plane = -3;
-  if (r.d.z < -1e-9f) t_plane = -r.o.z * r.inv.z, plane = -1;
-  else if (r.d.z > 1e-9f) t_plane = (w.ceiling_height - r.o.z) * r.inv.z, plane = -2;
-  float limit = std::min(t_plane, max_t);
+  const Hit plane = plane_hit(w, r);
+  float limit = std::min(plane.t, max_t);
   if (++mb.ray == 0) std::fill(mb.stamp.begin(), mb.stamp.end(), 0), mb.ray = 1;
 
   const PrimitiveGrid& g = w.grid;
@@ -146,25 +177,7 @@ Hit trace(const World& w, const Ray& r, float max_t, Mailbox& mb) {
   if (ix < 0 || iy < 0 || ix >= g.width || iy >= g.height) ix = -1;  // outside: planes only
   float t_enter = 0;
   while (ix >= 0 && t_enter < limit) {
-    const int cell = iy * g.width + ix;
-    float tmax = std::min(best.t, limit);
-    for (int k = g.start[size_t(cell)]; k < g.start[size_t(cell) + 1]; ++k) {
-      const int inst = g.items[size_t(k)];
-      if (!mb.first_visit(inst)) continue;
-      const int p0 = g.instance_first[size_t(inst)], p1 = g.instance_first[size_t(inst) + 1];
-      if (p1 - p0 > 1) {
-        const Instance& in = w.instances[size_t(inst)];
-        if (!hit_bounds(in.lo, in.hi, r, tmax)) continue;
-      }
-      for (int pi = p0; pi < p1; ++pi) {
-        const Primitive& p = w.primitives[size_t(pi)];
-        Hit h;
-        bool hit = p.kind == PrimitiveKind::Box        ? hit_box(p, r, tmax, h, pi)
-                   : p.kind == PrimitiveKind::Cylinder ? hit_cylinder(p, r, tmax, h, pi)
-                                                       : hit_sphere(p, r, tmax, h, pi);
-        if (hit) best = h, tmax = h.t;
-      }
-    }
+    hit_cell(w, r, iy * g.width + ix, limit, mb, best);
     float t_exit = std::min(tx, ty);
     if (best.t <= t_exit) break;
     t_enter = t_exit;
@@ -177,14 +190,7 @@ Hit trace(const World& w, const Ray& r, float max_t, Mailbox& mb) {
     }
   }
   if (best.t < limit) return best;
-  if (t_plane <= max_t && plane != -3) {
-    Hit h;
-    h.t = t_plane;
-    h.prim = plane;
-    h.axis = 2;
-    h.n = {0, 0, plane == -1 ? 1.f : -1.f};
-    return h;
-  }
+  if (plane.t <= max_t && plane.prim != -3) return plane;
   return Hit();
 }
 
@@ -208,15 +214,51 @@ struct Sample {
   int16_t identity = -1;
 };
 
+// The room a surface point belongs to: the one on the viewer's side of the surface, else the
+// one behind it, else room 0.
+int room_of(const World& w, Vec3 p, Vec3 n) {
+  int room = w.room_at(p.x + 0.06f * n.x, p.y + 0.06f * n.y);
+  if (room < 0) room = w.room_at(p.x - 0.06f * n.x, p.y - 0.06f * n.y);
+  if (room < 0) room = 0;
+  return room;
+}
+
+// Light at a point with normal n in `room`: ambient, a little stronger from above and on faces
+// across x than across y (so that corners and box edges stay readable even where a lamp lights
+// both faces alike), Lambert from the room's lamp (less when something lies between) and its
+// windows; at most 1.5.
+float light_at(const World& w, const Lights& lights, int room, Vec3 p, Vec3 n, bool shadows, Mailbox& mb) {
+  const Room& rm = w.rooms[size_t(room)];
+  float light = 0.34f + 0.06f * n.z + 0.05f * std::fabs(n.x);
+  auto add = [&](const Vec3& L, float power, float falloff) {
+    float lx = L.x - p.x, ly = L.y - p.y, lz = L.z - p.z;
+    float d2 = lx * lx + ly * ly + lz * lz, d = std::sqrt(d2) + 1e-6f;
+    float cosine = (n.x * lx + n.y * ly + n.z * lz) / d;
+    if (cosine <= 0) return 0.0f;
+    float c = power * cosine / (1.0f + falloff * d2);
+    light += c;
+    return c;
+  };
+  float lamp = add(rm.lamp, 1.0f, 0.12f);
+  if (shadows && lamp > 0) {
+    Vec3 o = {p.x + 1e-3f * n.x, p.y + 1e-3f * n.y, p.z + 1e-3f * n.z};
+    Vec3 d = {rm.lamp.x - o.x, rm.lamp.y - o.y, rm.lamp.z - o.z};
+    float len = std::sqrt(d.x * d.x + d.y * d.y + d.z * d.z);
+    Hit occ = trace(w, make_ray(o, {d.x / len, d.y / len, d.z / len}), len - 0.45f, mb);
+    if (occ.prim >= 0) light -= 0.8f * lamp;
+  }
+  for (const Vec3& L : lights.windows[size_t(room)]) add(L, 0.7f, 0.3f);
+  return std::min(light, 1.5f);
+}
+
+// Colour, label and identity of the surface the hit found, lit.
 Sample shade(const World& w, const Lights& lights, const Ray& ray, const Hit& h, bool shadows, Mailbox& mb) {
   Sample s;
   if (h.prim == -3) return s;
   Vec3 p = {ray.o.x + h.t * ray.d.x, ray.o.y + h.t * ray.d.y, ray.o.z + h.t * ray.d.z};
   Vec3 n = h.n;
   if (n.x * ray.d.x + n.y * ray.d.y + n.z * ray.d.z > 0) n = {-n.x, -n.y, -n.z};
-  int room = w.room_at(p.x + 0.06f * n.x, p.y + 0.06f * n.y);
-  if (room < 0) room = w.room_at(p.x - 0.06f * n.x, p.y - 0.06f * n.y);
-  if (room < 0) room = 0;
+  const int room = room_of(w, p, n);
   const Room& rm = w.rooms[size_t(room)];
 
   TextureQuery q;
@@ -241,29 +283,7 @@ Sample shade(const World& w, const Lights& lights, const Ray& ray, const Hit& h,
     s.identity = inst.identity;
   }
   texture_color(*mat, q, albedo);
-
-  // Ambient light, a little stronger from above and on faces across x than across y, so that
-  // corners and box edges stay readable even where a lamp lights both faces alike.
-  float light = 0.34f + 0.06f * n.z + 0.05f * std::fabs(n.x);
-  auto add = [&](const Vec3& L, float power, float falloff) {
-    float lx = L.x - p.x, ly = L.y - p.y, lz = L.z - p.z;
-    float d2 = lx * lx + ly * ly + lz * lz, d = std::sqrt(d2) + 1e-6f;
-    float cosine = (n.x * lx + n.y * ly + n.z * lz) / d;
-    if (cosine <= 0) return 0.0f;
-    float c = power * cosine / (1.0f + falloff * d2);
-    light += c;
-    return c;
-  };
-  float lamp = add(rm.lamp, 1.0f, 0.12f);
-  if (shadows && lamp > 0) {
-    Vec3 o = {p.x + 1e-3f * n.x, p.y + 1e-3f * n.y, p.z + 1e-3f * n.z};
-    Vec3 d = {rm.lamp.x - o.x, rm.lamp.y - o.y, rm.lamp.z - o.z};
-    float len = std::sqrt(d.x * d.x + d.y * d.y + d.z * d.z);
-    Hit occ = trace(w, make_ray(o, {d.x / len, d.y / len, d.z / len}), len - 0.45f, mb);
-    if (occ.prim >= 0) light -= 0.8f * lamp;
-  }
-  for (const Vec3& L : lights.windows[size_t(room)]) add(L, 0.7f, 0.3f);
-  light = std::min(light, 1.5f);
+  const float light = light_at(w, lights, room, p, n, shadows, mb);
   const float e = mat->emissive;
   for (int c = 0; c < 3; ++c) s.rgb[c] = std::min(1.0f, albedo[c] * ((1 - e) * light + e));
   return s;
@@ -291,6 +311,50 @@ Camera make_camera(const CameraPose& pose, const RenderOptions& opt) {
   c.half_h = 0.5f * float(opt.height);
   c.focal = c.half_w / std::tan(0.5f * opt.hfov_deg * 3.14159265f / 180.0f);
   return c;
+}
+
+// The colours of the corner rays of rows y0..y1, (y1 - y0 + 1, W + 1, 3).
+std::vector<float> corner_colours(const World& world, const Camera& cam, const Lights& lights,
+                                  const RenderOptions& opt, int64_t y0, int64_t y1, Mailbox& mb) {
+  const int W = opt.width;
+  std::vector<float> corners(size_t(y1 - y0 + 1) * (W + 1) * 3);
+  for (int64_t y = y0; y <= y1; ++y)
+    for (int x = 0; x <= W; ++x) {
+      Ray r = cam.ray(float(x), float(y));
+      Sample s = shade(world, lights, r, trace(world, r, 100.0f, mb), opt.shadows, mb);
+      float* c = &corners[(size_t(y - y0) * (W + 1) + x) * 3];
+      c[0] = s.rgb[0], c[1] = s.rgb[1], c[2] = s.rgb[2];
+    }
+  return corners;
+}
+
+// Rows [y0, y1) of `out`: each pixel's centre ray gives its label and identity, and its colour,
+// blended with its four corners' when supersampling.
+void render_rows(const World& world, const Camera& cam, const Lights& lights, const RenderOptions& opt,
+                 int64_t y0, int64_t y1, RenderResult& out) {
+  const int W = opt.width;
+  const size_t plane = size_t(opt.height) * W;
+  float* rgb = out.rgb.data();  // (3,H,W)
+  Mailbox mb(world);
+  std::vector<float> corners;
+  if (opt.supersample) corners = corner_colours(world, cam, lights, opt, y0, y1, mb);
+  for (int64_t y = y0; y < y1; ++y)
+    for (int x = 0; x < W; ++x) {
+      Ray r = cam.ray(x + 0.5f, y + 0.5f);
+      Sample s = shade(world, lights, r, trace(world, r, 100.0f, mb), opt.shadows, mb);
+      const size_t i = size_t(y) * W + x;
+      out.labels.data[i] = s.label;
+      out.identity.data[i] = s.identity;
+      for (int c = 0; c < 3; ++c) {
+        float v = s.rgb[c];
+        if (opt.supersample) {
+          const float* c00 = &corners[(size_t(y - y0) * (W + 1) + x) * 3];
+          const float* c10 = c00 + size_t(W + 1) * 3;
+          v = 0.5f * v + 0.125f * (c00[c] + c00[3 + c] + c10[c] + c10[3 + c]);
+        }
+        rgb[c * plane + i] = v;
+      }
+    }
 }
 
 }  // namespace
@@ -327,43 +391,11 @@ RenderResult render(const World& world, const CameraPose& pose, const RenderOpti
   out.rgb = Tensor::empty({3, H, W});
   out.labels = Labels(Shape{1, H, W}, kUnknown);
   out.identity = IntTensor<int16_t>(Shape{1, H, W}, int16_t(-1));
-  float* rgb = out.rgb.data();  // (3,H,W)
-  const size_t plane = size_t(H) * W;
 
   // One parallel pass over bands of rows. Each band casts its own corner rows (a band of rows
   // [y0, y1) needs corner rows y0..y1), so bands share nothing and a pixel's value never depends
   // on how rows were split; the boundary corner rows are cast twice, a few percent extra.
-  parallel_for(H, 8, [&](int64_t y0, int64_t y1) {
-    Mailbox mb(world);
-    std::vector<float> corners;  // (y1 - y0 + 1, W + 1, 3)
-    if (opt.supersample) {
-      corners.resize(size_t(y1 - y0 + 1) * (W + 1) * 3);
-      for (int64_t y = y0; y <= y1; ++y)
-        for (int x = 0; x <= W; ++x) {
-          Ray r = cam.ray(float(x), float(y));
-          Sample s = shade(world, lights, r, trace(world, r, 100.0f, mb), opt.shadows, mb);
-          float* c = &corners[(size_t(y - y0) * (W + 1) + x) * 3];
-          c[0] = s.rgb[0], c[1] = s.rgb[1], c[2] = s.rgb[2];
-        }
-    }
-    for (int64_t y = y0; y < y1; ++y)
-      for (int x = 0; x < W; ++x) {
-        Ray r = cam.ray(x + 0.5f, y + 0.5f);
-        Sample s = shade(world, lights, r, trace(world, r, 100.0f, mb), opt.shadows, mb);
-        const size_t i = size_t(y) * W + x;
-        out.labels.data[i] = s.label;
-        out.identity.data[i] = s.identity;
-        for (int c = 0; c < 3; ++c) {
-          float v = s.rgb[c];
-          if (opt.supersample) {
-            const float* c00 = &corners[(size_t(y - y0) * (W + 1) + x) * 3];
-            const float* c10 = c00 + size_t(W + 1) * 3;
-            v = 0.5f * v + 0.125f * (c00[c] + c00[3 + c] + c10[c] + c10[3 + c]);
-          }
-          rgb[c * plane + i] = v;
-        }
-      }
-  });
+  parallel_for(H, 8, [&](int64_t y0, int64_t y1) { render_rows(world, cam, lights, opt, y0, y1, out); });
   return out;
 }
 

@@ -1,3 +1,5 @@
+// Procedural textures: surface coordinates of a hit, then one function per family (repeating
+// patterns, wood, books, pictures, screens, the outdoors, heads).
 #include "data/render_texture.h"
 
 #include <algorithm>
@@ -138,25 +140,66 @@ void head(const Material& m, const TextureQuery& q, float out[3]) {
   else if (pattern == 3 && dz < -0.3f) std::copy(m.hair, m.hair + 3, out);                  // beard
 }
 
-}  // namespace
-
-void texture_color(const Material& m, const TextureQuery& q, float rgb[3]) {
-  // Surface coordinates: u horizontal, v the other axis (height on vertical faces).
+// Surface coordinates of a hit: (u, v) in metres, u horizontal and v the other axis (height
+// on vertical faces), and (s, t) in [0, 1] across the face (t up), for images.
+struct SurfacePoint {
   float u, v, s = 0.5f, t = 0.5f;
+};
+
+SurfacePoint surface_point(const TextureQuery& q) {
+  SurfacePoint sp;
   switch (q.axis) {
-    case 0: u = q.p.y, v = q.p.z, s = (q.p.y - q.lo.y) / std::max(1e-4f, q.hi.y - q.lo.y); break;
-    case 1: u = q.p.x, v = q.p.z, s = (q.p.x - q.lo.x) / std::max(1e-4f, q.hi.x - q.lo.x); break;
-    case 2: u = q.p.x, v = q.p.y, s = (q.p.x - q.lo.x) / std::max(1e-4f, q.hi.x - q.lo.x); break;
+    case 0: sp.u = q.p.y, sp.v = q.p.z, sp.s = (q.p.y - q.lo.y) / std::max(1e-4f, q.hi.y - q.lo.y); break;
+    case 1: sp.u = q.p.x, sp.v = q.p.z, sp.s = (q.p.x - q.lo.x) / std::max(1e-4f, q.hi.x - q.lo.x); break;
+    case 2: sp.u = q.p.x, sp.v = q.p.y, sp.s = (q.p.x - q.lo.x) / std::max(1e-4f, q.hi.x - q.lo.x); break;
     case 3: {
       float a = std::atan2(q.p.y - 0.5f * (q.lo.y + q.hi.y), q.p.x - 0.5f * (q.lo.x + q.hi.x));
-      u = a * 0.5f * (q.hi.x - q.lo.x), v = q.p.z, s = a / 6.2831853f + 0.5f;
+      sp.u = a * 0.5f * (q.hi.x - q.lo.x), sp.v = q.p.z, sp.s = a / 6.2831853f + 0.5f;
       break;
     }
-    default: u = q.p.x + q.p.y, v = q.p.z; break;
+    default: sp.u = q.p.x + q.p.y, sp.v = q.p.z; break;
   }
-  if (q.axis == 2) t = (q.p.y - q.lo.y) / std::max(1e-4f, q.hi.y - q.lo.y);
-  else t = (q.p.z - q.lo.z) / std::max(1e-4f, q.hi.z - q.lo.z);
-  const float k = 1.0f / std::max(1e-3f, m.scale);
+  if (q.axis == 2) sp.t = (q.p.y - q.lo.y) / std::max(1e-4f, q.hi.y - q.lo.y);
+  else sp.t = (q.p.z - q.lo.z) / std::max(1e-4f, q.hi.z - q.lo.z);
+  return sp;
+}
+
+// Grain along the longer extent of the face; floors get planks with seams. k: 1 / period.
+void wood_grain(const Material& m, const TextureQuery& q, float u, float v, float k, float rgb[3]) {
+  float ext_u = q.axis == 0 ? q.hi.y - q.lo.y : q.hi.x - q.lo.x;
+  float ext_v = q.axis == 2 ? q.hi.y - q.lo.y : q.hi.z - q.lo.z;
+  bool along_u = q.plane ? (m.seed & 1) : ext_u >= ext_v;
+  float along = along_u ? u : v, across = along_u ? v : u;
+  float offset = 0;
+  float seam = 1.0f;
+  if (q.plane) {
+    float plank = across / 0.14f;
+    int idx = int(std::floor(plank));
+    offset = hashf(idx, 0, m.seed) * 10.0f;
+    if (fract(plank) < 0.05f || fract(along / 1.2f + hashf(idx, 1, m.seed)) < 0.01f) seam = 0.7f;
+    across += offset;
+  }
+  float g = fract(across * k + 2.0f * noise(along * 0.8f + offset, across * k * 0.5f, m.seed));
+  float ring = g * g;
+  mix(m.base, m.alt, 0.8f * ring, rgb);
+  for (int c = 0; c < 3; ++c) rgb[c] *= seam;
+}
+
+// Book spines: bands of varied colours with a label across, page edges on top.
+void book_spines(const Material& m, const TextureQuery& q, float u, float t, float k, float rgb[3]) {
+  if (q.axis == 2) {  // the page edges on top
+    set(rgb, 0.85f, 0.82f, 0.72f);
+    return;
+  }
+  int band = int(std::floor(u * k));
+  hsv(hashf(band, 0, m.seed), 0.3f + 0.5f * hashf(band, 1, m.seed), 0.2f + 0.6f * hashf(band, 2, m.seed), rgb);
+  if (fract(u * k) < 0.08f) for (int c = 0; c < 3; ++c) rgb[c] *= 0.5f;
+  float lab = 0.6f + 0.2f * hashf(band, 3, m.seed);
+  if (t > lab && t < lab + 0.08f) for (int c = 0; c < 3; ++c) rgb[c] = 0.5f + 0.5f * rgb[c];
+}
+
+// The patterns of base and alt that repeat every 1/k metres, and Solid's faint noise.
+void repeating_pattern(const Material& m, float u, float v, float k, float rgb[3]) {
   switch (m.texture) {
     case Texture::Solid: {
       float n = noise(u * 3, v * 3, m.seed);
@@ -166,27 +209,6 @@ void texture_color(const Material& m, const TextureQuery& q, float rgb[3]) {
     case Texture::Noise: {
       float n = 0.65f * noise(u * k, v * k, m.seed) + 0.35f * noise(u * k * 3, v * k * 3, m.seed + 1);
       mix(m.base, m.alt, n, rgb);
-      return;
-    }
-    case Texture::Wood: {
-      // Grain along the longer extent of the face; floors get planks with seams.
-      float ext_u = q.axis == 0 ? q.hi.y - q.lo.y : q.hi.x - q.lo.x;
-      float ext_v = q.axis == 2 ? q.hi.y - q.lo.y : q.hi.z - q.lo.z;
-      bool along_u = q.plane ? (m.seed & 1) : ext_u >= ext_v;
-      float along = along_u ? u : v, across = along_u ? v : u;
-      float offset = 0;
-      float seam = 1.0f;
-      if (q.plane) {
-        float plank = across / 0.14f;
-        int idx = int(std::floor(plank));
-        offset = hashf(idx, 0, m.seed) * 10.0f;
-        if (fract(plank) < 0.05f || fract(along / 1.2f + hashf(idx, 1, m.seed)) < 0.01f) seam = 0.7f;
-        across += offset;
-      }
-      float g = fract(across * k + 2.0f * noise(along * 0.8f + offset, across * k * 0.5f, m.seed));
-      float ring = g * g;
-      mix(m.base, m.alt, 0.8f * ring, rgb);
-      for (int c = 0; c < 3; ++c) rgb[c] *= seam;
       return;
     }
     case Texture::Fabric: {
@@ -226,36 +248,34 @@ void texture_color(const Material& m, const TextureQuery& q, float rgb[3]) {
       if (fract(v * k) < 0.3f) mix(rgb, m.alt, 0.5f, rgb);
       return;
     }
-    case Texture::Books: {
-      if (q.axis == 2) {  // the page edges on top
-        set(rgb, 0.85f, 0.82f, 0.72f);
-        return;
-      }
-      int band = int(std::floor(u * k));
-      hsv(hashf(band, 0, m.seed), 0.3f + 0.5f * hashf(band, 1, m.seed), 0.2f + 0.6f * hashf(band, 2, m.seed), rgb);
-      if (fract(u * k) < 0.08f) for (int c = 0; c < 3; ++c) rgb[c] *= 0.5f;
-      float lab = 0.6f + 0.2f * hashf(band, 3, m.seed);
-      if (t > lab && t < lab + 0.08f) for (int c = 0; c < 3; ++c) rgb[c] = 0.5f + 0.5f * rgb[c];
-      return;
-    }
-    case Texture::Picture:
-      picture(m.seed, s, t, rgb);
-      return;
-    case Texture::Screen:
-      if (m.emissive <= 0) {
-        set(rgb, 0.04f + 0.06f * t, 0.04f + 0.06f * t, 0.05f + 0.07f * t);
-        return;
-      }
-      screen(m.seed, s, t, rgb);
-      return;
-    case Texture::Window:
-      outdoors(m.seed, s, t, rgb);
-      return;
-    case Texture::Skin:
-      head(m, q, rgb);
-      return;
+    default: std::copy(m.base, m.base + 3, rgb);
   }
-  std::copy(m.base, m.base + 3, rgb);
+}
+
+}  // namespace
+
+void texture_color(const Material& m, const TextureQuery& q, float rgb[3]) {
+  const SurfacePoint sp = surface_point(q);
+  const float k = 1.0f / std::max(1e-3f, m.scale);
+  switch (m.texture) {
+    case Texture::Solid:
+    case Texture::Noise:
+    case Texture::Fabric:
+    case Texture::Tiles:
+    case Texture::Stripes:
+    case Texture::Checker:
+    case Texture::Dots:
+    case Texture::Plaid: return repeating_pattern(m, sp.u, sp.v, k, rgb);
+    case Texture::Wood: return wood_grain(m, q, sp.u, sp.v, k, rgb);
+    case Texture::Books: return book_spines(m, q, sp.u, sp.t, k, rgb);
+    case Texture::Picture: return picture(m.seed, sp.s, sp.t, rgb);
+    case Texture::Screen:
+      if (m.emissive <= 0) return set(rgb, 0.04f + 0.06f * sp.t, 0.04f + 0.06f * sp.t, 0.05f + 0.07f * sp.t);
+      return screen(m.seed, sp.s, sp.t, rgb);
+    case Texture::Window: return outdoors(m.seed, sp.s, sp.t, rgb);
+    case Texture::Skin: return head(m, q, rgb);
+    default: std::copy(m.base, m.base + 3, rgb);
+  }
 }
 
 }  // namespace ulr

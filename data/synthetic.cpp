@@ -60,7 +60,7 @@ CameraPose sample_camera(const World& w, Rng& rng) {
       const Instance& in = w.instances[size_t(i)];
       // Walls, floors, ceilings and windows fill views anyway; aim at the things in the rooms.
       if (in.class_id == kWall || in.class_id == kFloor || in.class_id == kCeiling || in.class_id == kWindow ||
-          in.name == "ceiling lamp" || in.name == "pillow")
+          in.kind == ItemKind::CeilingLamp || in.kind == ItemKind::Pillow)
         continue;
       groups[in.identity >= 0 ? kNumClasses : in.class_id].push_back(i);
     }

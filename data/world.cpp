@@ -1,5 +1,6 @@
-// World queries, the fixed identity table, the spatial indexes and the generator's driver.
-// Layout lives in world_layout.cpp, furniture and people in world_furnish.cpp.
+// World queries, the item table, the fixed identity table, the builder, the spatial indexes and
+// the generator's driver. The steps it drives live in world_layout.cpp (floor plan and shell),
+// world_furnish.cpp and world_rooms.cpp (furniture) and world_people.cpp.
 #include "data/world.h"
 
 #include <algorithm>
@@ -21,6 +22,71 @@ const char* room_type_name(RoomType type) {
   }
   return "?";
 }
+
+namespace {
+
+struct ItemInfo {
+  ItemKind kind;
+  const char* name;
+  uint8_t class_id;
+};
+
+// Indexed by ItemKind. Doors count as wall and curtains as window, as in the NYU mapping.
+constexpr ItemInfo kItems[] = {
+    {ItemKind::Wall, "wall", kWall},
+    {ItemKind::Door, "door", kWall},
+    {ItemKind::Window, "window", kWindow},
+    {ItemKind::Curtain, "curtain", kWindow},
+    {ItemKind::CeilingLamp, "ceiling lamp", kObjects},
+    {ItemKind::Bed, "bed", kBed},
+    {ItemKind::Pillow, "pillow", kObjects},
+    {ItemKind::Wardrobe, "wardrobe", kFurniture},
+    {ItemKind::Dresser, "dresser", kFurniture},
+    {ItemKind::Nightstand, "nightstand", kFurniture},
+    {ItemKind::Sofa, "sofa", kSofa},
+    {ItemKind::CoffeeTable, "coffee table", kTable},
+    {ItemKind::TvStand, "tv stand", kFurniture},
+    {ItemKind::Tv, "tv", kTv},
+    {ItemKind::Sideboard, "sideboard", kFurniture},
+    {ItemKind::FloorLamp, "floor lamp", kObjects},
+    {ItemKind::Rug, "rug", kFloor},
+    {ItemKind::Counter, "counter", kFurniture},
+    {ItemKind::WallCabinet, "wall cabinet", kFurniture},
+    {ItemKind::Fridge, "fridge", kFurniture},
+    {ItemKind::Sink, "sink", kObjects},
+    {ItemKind::DiningTable, "dining table", kTable},
+    {ItemKind::Toilet, "toilet", kObjects},
+    {ItemKind::Vanity, "vanity", kFurniture},
+    {ItemKind::Mirror, "mirror", kObjects},
+    {ItemKind::Bathtub, "bathtub", kObjects},
+    {ItemKind::LaundryBasket, "laundry basket", kObjects},
+    {ItemKind::Cabinet, "cabinet", kFurniture},
+    {ItemKind::Desk, "desk", kTable},
+    {ItemKind::Monitor, "monitor", kObjects},
+    {ItemKind::OfficeChair, "office chair", kChair},
+    {ItemKind::FilingCabinet, "filing cabinet", kFurniture},
+    {ItemKind::ShoeCabinet, "shoe cabinet", kFurniture},
+    {ItemKind::Chair, "chair", kChair},
+    {ItemKind::Bookshelf, "bookshelf", kFurniture},
+    {ItemKind::Books, "books", kBooks},
+    {ItemKind::Object, "object", kObjects},
+    {ItemKind::Plant, "plant", kObjects},
+    {ItemKind::Box, "box", kObjects},
+    {ItemKind::Picture, "picture", kPicture},
+    {ItemKind::Person, "person", kObjects},
+};
+constexpr bool items_in_order() {
+  for (int k = 0; k < kNumItemKinds; ++k)
+    if (int(kItems[k].kind) != k) return false;
+  return true;
+}
+static_assert(sizeof(kItems) / sizeof(kItems[0]) == kNumItemKinds, "one row per ItemKind");
+static_assert(items_in_order(), "kItems is indexed by ItemKind");
+
+}  // namespace
+
+const char* item_name(ItemKind kind) { return kItems[int(kind)].name; }
+uint8_t item_class(ItemKind kind) { return kItems[int(kind)].class_id; }
 
 // ---- identities -------------------------------------------------------------------------
 // Built once from fixed rules, so identity i looks the same in every world: the shirt hue is
@@ -114,11 +180,10 @@ int Builder::material(const Material& m) {
   return int(w.materials.size()) - 1;
 }
 
-int Builder::instance(uint8_t class_id, const std::string& name, int room, bool blocks,
-                      int16_t identity) {
+int Builder::instance(ItemKind kind, int room, bool blocks, int16_t identity) {
   Instance inst;
-  inst.class_id = class_id;
-  inst.name = name;
+  inst.kind = kind;
+  inst.class_id = item_class(kind);
   inst.room = room;
   inst.blocks = blocks;
   inst.identity = identity;
@@ -155,8 +220,23 @@ void Builder::sphere(int inst, Vec3 c, float radius, int mat) {
 
 // ---- indexes ------------------------------------------------------------------------------
 
-void index_world(World& w) {
-  // Free-space grid and room map, 5 cm cells over the apartment plus a margin.
+namespace {
+
+// The cells [ix0, ix1] x [iy0, iy1] of a grid that a rectangle or a box touches.
+struct CellRange {
+  int ix0, iy0, ix1, iy1;
+};
+
+CellRange free_space_cells(const OccupancyGrid& g, const Rect& r) {
+  return {std::max(0, int(std::floor((r.x0 - g.x0) / g.cell))),
+          std::max(0, int(std::floor((r.y0 - g.y0) / g.cell))),
+          std::min(g.width - 1, int(std::ceil((r.x1 - g.x0) / g.cell)) - 1),
+          std::min(g.height - 1, int(std::ceil((r.y1 - g.y0) / g.cell)) - 1)};
+}
+
+// Free-space grid and room map, 5 cm cells over the apartment plus a margin: free inside the
+// rooms (walls included), blocked under every blocking instance and outside.
+void build_free_space(World& w) {
   OccupancyGrid& g = w.free_space;
   g.cell = 0.05f;
   g.x0 = w.bounds.x0 - 0.1f;
@@ -165,58 +245,58 @@ void index_world(World& w) {
   g.height = int(std::ceil((w.bounds.depth() + 0.2f) / g.cell));
   g.occupied.assign(size_t(g.width) * g.height, 1);
   w.room_map.assign(size_t(g.width) * g.height, -1);
-  auto cell_range = [&](const Rect& r, int& ix0, int& iy0, int& ix1, int& iy1) {
-    ix0 = std::max(0, int(std::floor((r.x0 - g.x0) / g.cell)));
-    iy0 = std::max(0, int(std::floor((r.y0 - g.y0) / g.cell)));
-    ix1 = std::min(g.width - 1, int(std::ceil((r.x1 - g.x0) / g.cell)) - 1);
-    iy1 = std::min(g.height - 1, int(std::ceil((r.y1 - g.y0) / g.cell)) - 1);
-  };
-  int ix0, iy0, ix1, iy1;
   for (size_t r = 0; r < w.rooms.size(); ++r) {
     // Rooms own their half of the walls, so the room map covers the full cell of the plan.
     Rect outer = w.rooms[r].rect;
     outer.x0 -= kWallHalf, outer.y0 -= kWallHalf, outer.x1 += kWallHalf, outer.y1 += kWallHalf;
-    cell_range(outer, ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) {
+    const CellRange c = free_space_cells(g, outer);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) {
         w.room_map[size_t(iy) * g.width + ix] = int16_t(r);
         g.occupied[size_t(iy) * g.width + ix] = 0;
       }
   }
   for (const Instance& inst : w.instances) {
     if (!inst.blocks) continue;
-    cell_range(inst.footprint, ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) g.occupied[size_t(iy) * g.width + ix] = 1;
+    const CellRange c = free_space_cells(g, inst.footprint);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) g.occupied[size_t(iy) * g.width + ix] = 1;
   }
+}
 
-  // Primitives sorted by instance (stable), so each instance owns a contiguous range.
+// Primitives sorted by instance (stable), so each instance owns a contiguous range.
+void group_primitives(World& w) {
   std::stable_sort(w.primitives.begin(), w.primitives.end(),
                    [](const Primitive& a, const Primitive& b) { return a.instance < b.instance; });
   PrimitiveGrid& pg = w.grid;
   pg.instance_first.assign(w.instances.size() + 1, 0);
   for (const Primitive& p : w.primitives) ++pg.instance_first[size_t(p.instance) + 1];
   for (size_t k = 1; k < pg.instance_first.size(); ++k) pg.instance_first[k] += pg.instance_first[k - 1];
+}
 
-  // Instance grid, 0.5 m cells: counting pass, prefix sum, filling pass.
+CellRange instance_grid_cells(const PrimitiveGrid& pg, const Instance& in) {
+  return {std::clamp(int(std::floor((in.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1),
+          std::clamp(int(std::floor((in.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1),
+          std::clamp(int(std::floor((in.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1),
+          std::clamp(int(std::floor((in.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1)};
+}
+
+// Instance grid, 0.5 m cells, listing every instance that has primitives in each cell its box
+// touches: counting pass, prefix sum, filling pass.
+void build_instance_grid(World& w) {
+  PrimitiveGrid& pg = w.grid;
   pg.cell = 0.5f;
   pg.x0 = w.bounds.x0 - 0.25f;
   pg.y0 = w.bounds.y0 - 0.25f;
   pg.width = int(std::ceil((w.bounds.width() + 0.5f) / pg.cell));
   pg.height = int(std::ceil((w.bounds.depth() + 0.5f) / pg.cell));
   std::vector<int> count(size_t(pg.width) * pg.height + 1, 0);
-  auto inst_cells = [&](const Instance& in, int& cx0, int& cy0, int& cx1, int& cy1) {
-    cx0 = std::clamp(int(std::floor((in.lo.x - pg.x0) / pg.cell)), 0, pg.width - 1);
-    cy0 = std::clamp(int(std::floor((in.lo.y - pg.y0) / pg.cell)), 0, pg.height - 1);
-    cx1 = std::clamp(int(std::floor((in.hi.x - pg.x0) / pg.cell)), 0, pg.width - 1);
-    cy1 = std::clamp(int(std::floor((in.hi.y - pg.y0) / pg.cell)), 0, pg.height - 1);
-  };
   auto has_prims = [&](size_t k) { return pg.instance_first[k + 1] > pg.instance_first[k]; };
   for (size_t k = 0; k < w.instances.size(); ++k) {
     if (!has_prims(k)) continue;
-    inst_cells(w.instances[k], ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) ++count[size_t(iy) * pg.width + ix];
+    const CellRange c = instance_grid_cells(pg, w.instances[k]);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) ++count[size_t(iy) * pg.width + ix];
   }
   pg.start.assign(count.size(), 0);
   for (size_t c = 1; c < count.size(); ++c) pg.start[c] = pg.start[c - 1] + count[c - 1];
@@ -224,10 +304,18 @@ void index_world(World& w) {
   std::vector<int> fill(pg.start.begin(), pg.start.end() - 1);
   for (size_t k = 0; k < w.instances.size(); ++k) {
     if (!has_prims(k)) continue;
-    inst_cells(w.instances[k], ix0, iy0, ix1, iy1);
-    for (int iy = iy0; iy <= iy1; ++iy)
-      for (int ix = ix0; ix <= ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(k);
+    const CellRange c = instance_grid_cells(pg, w.instances[k]);
+    for (int iy = c.iy0; iy <= c.iy1; ++iy)
+      for (int ix = c.ix0; ix <= c.ix1; ++ix) pg.items[size_t(fill[size_t(iy) * pg.width + ix]++)] = int(k);
   }
+}
+
+}  // namespace
+
+void index_world(World& w) {
+  build_free_space(w);
+  group_primitives(w);
+  build_instance_grid(w);
 }
 
 }  // namespace worldgen

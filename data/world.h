@@ -8,7 +8,6 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
 namespace ulr {
@@ -63,6 +62,22 @@ struct Material {
   int face_pattern = 0;      // Skin: which face pattern (eyes, glasses, beard, ...)
 };
 
+// What an instance is: the generator's own vocabulary, finer than the class it is labelled
+// with (a wardrobe and a fridge are both furniture). Code tests the kind; item_name() is text
+// for display only.
+enum class ItemKind : uint8_t {
+  Wall, Door, Window, Curtain, CeilingLamp,                               // the shell
+  Bed, Pillow, Wardrobe, Dresser, Nightstand,                             // bedrooms
+  Sofa, CoffeeTable, TvStand, Tv, Sideboard, FloorLamp, Rug,              // living rooms
+  Counter, WallCabinet, Fridge, Sink, DiningTable,                        // kitchens
+  Toilet, Vanity, Mirror, Bathtub, LaundryBasket, Cabinet,                // bathrooms
+  Desk, Monitor, OfficeChair, FilingCabinet, ShoeCabinet,                 // offices, corridors
+  Chair, Bookshelf, Books, Object, Plant, Box, Picture, Person,           // anywhere
+};
+constexpr int kNumItemKinds = int(ItemKind::Person) + 1;
+const char* item_name(ItemKind kind);  // "ceiling lamp", "bed", ...
+uint8_t item_class(ItemKind kind);     // the class id (data/classes.h) its pixels carry
+
 enum class PrimitiveKind : uint8_t { Box, Cylinder, Sphere };
 
 // Box: lo..hi. Cylinder: vertical, axis (cx, cy) = centre of lo..hi in x/y, radius half the
@@ -76,10 +91,10 @@ struct Primitive {
 
 // One object: a bed, a wall segment, a person, ... made of one or more primitives.
 struct Instance {
-  uint8_t class_id = 0;      // data/classes.h
+  ItemKind kind = ItemKind::Object;
+  uint8_t class_id = 0;      // item_class(kind), data/classes.h
   int16_t identity = -1;     // person identity 0..kNumIdentities-1, -1 for everything else
   int room = -1;             // index into World::rooms, -1 for shared walls
-  std::string name;          // "bed", "wardrobe", "person", "wall", ...
   Rect footprint;            // floor-plan extent
   Vec3 lo, hi;               // 3D bounding box
   bool blocks = false;       // counts as an obstacle on the free-space grid

@@ -1,5 +1,7 @@
 // Apartment layout: the floor plan (rooms tiling a rectangle, optionally along a corridor),
-// room types, doorways, windows and walls; the material palettes; the room planner.
+// room types, doorways, windows and the room shells (walls, window frames, curtains, door
+// leaves, ceiling lamps). build_layout runs the phases below in order; each draws from the
+// generator's one Rng, so the order of the phases and of the draws within them fixes the world.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -7,209 +9,36 @@
 #include "data/world_builder.h"
 
 namespace ulr::worldgen {
-
-// ---- palettes -----------------------------------------------------------------------------
-
-void hsv_to_rgb(float h, float s, float v, float rgb[3]) {
-  h = std::fmod(std::fmod(h, 360.0f) + 360.0f, 360.0f) / 60.0f;
-  int i = int(h);
-  float f = h - float(i), p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  float r, g, b;
-  switch (i) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
-  }
-  rgb[0] = r, rgb[1] = g, rgb[2] = b;
-}
-
-namespace {
-void set_hsv(float out[3], float h, float s, float v) { hsv_to_rgb(h, std::clamp(s, 0.f, 1.f), std::clamp(v, 0.f, 1.f), out); }
-}  // namespace
-
-Material wood(Rng& rng) {
-  Material m;
-  float h = rng.uniform(18, 42), s = rng.uniform(0.3f, 0.7f), v = rng.uniform(0.25f, 0.9f);
-  set_hsv(m.base, h, s, v);
-  set_hsv(m.alt, h - 4, s + 0.1f, v * rng.uniform(0.6f, 0.8f));
-  m.texture = Texture::Wood;
-  m.scale = rng.uniform(0.02f, 0.07f);
-  m.seed = rng.next_u32();
-  return m;
-}
-
-Material paint(Rng& rng) {
-  Material m;
-  float h = rng.uniform(0, 360), s = rng.uniform() < 0.6f ? rng.uniform(0, 0.15f) : rng.uniform(0.15f, 0.5f);
-  float v = rng.uniform(0.5f, 0.95f);
-  set_hsv(m.base, h, s, v);
-  set_hsv(m.alt, h, s, v * 0.9f);
-  m.texture = rng.uniform() < 0.5f ? Texture::Solid : Texture::Noise;
-  m.scale = rng.uniform(0.3f, 0.8f);
-  m.seed = rng.next_u32();
-  return m;
-}
-
-Material fabric(Rng& rng) {
-  Material m;
-  float h = rng.uniform(0, 360), s = rng.uniform(0.1f, 0.8f), v = rng.uniform(0.2f, 0.85f);
-  set_hsv(m.base, h, s, v);
-  float u = rng.uniform();
-  if (u < 0.5f) set_hsv(m.alt, h, s, v * 0.75f);
-  else set_hsv(m.alt, h + rng.uniform(60, 300), rng.uniform(0.1f, 0.7f), rng.uniform(0.3f, 0.95f));
-  static const Texture kTex[6] = {Texture::Fabric, Texture::Fabric, Texture::Solid,
-                                  Texture::Stripes, Texture::Checker, Texture::Plaid};
-  m.texture = kTex[rng.below(6)];
-  if (rng.uniform() < 0.1f) m.texture = Texture::Dots;
-  m.scale = rng.uniform(0.04f, 0.2f);
-  m.seed = rng.next_u32();
-  return m;
-}
-
-Material plastic(Rng& rng) {
-  Material m;
-  float h = rng.uniform(0, 360), s = rng.uniform() < 0.4f ? rng.uniform(0, 0.1f) : rng.uniform(0.3f, 0.9f);
-  float v = rng.uniform(0.1f, 0.95f);
-  set_hsv(m.base, h, s, v);
-  set_hsv(m.alt, h, s, v * 0.8f);
-  m.texture = Texture::Solid;
-  m.scale = 0.3f;
-  m.seed = rng.next_u32();
-  return m;
-}
-
-Material tiles(Rng& rng) {
-  Material m;
-  float h = rng.uniform(0, 360), s = rng.uniform(0, 0.4f), v = rng.uniform(0.45f, 0.95f);
-  set_hsv(m.base, h, s, v);
-  set_hsv(m.alt, h, s * 0.3f, rng.uniform() < 0.5f ? v * 0.7f : std::min(1.0f, v * 1.2f));
-  m.texture = Texture::Tiles;
-  m.scale = rng.uniform(0.1f, 0.45f);
-  m.seed = rng.next_u32();
-  return m;
-}
-
-Material stone(Rng& rng) {
-  Material m;
-  float h = rng.uniform(20, 60), s = rng.uniform(0, 0.25f), v = rng.uniform(0.35f, 0.85f);
-  set_hsv(m.base, h, s, v);
-  set_hsv(m.alt, h + rng.uniform(-20, 20), s, v * rng.uniform(0.6f, 0.9f));
-  m.texture = Texture::Noise;
-  m.scale = rng.uniform(0.1f, 0.3f);
-  m.seed = rng.next_u32();
-  return m;
-}
-
-Material any_surface(Rng& rng) {
-  switch (rng.below(6)) {
-    case 0: return wood(rng);
-    case 1: return paint(rng);
-    case 2: return fabric(rng);
-    case 3: return plastic(rng);
-    case 4: return tiles(rng);
-    default: return stone(rng);
-  }
-}
-
-// ---- room planner -------------------------------------------------------------------------
-
-Rect against_wall(const Rect& in, int side, float a, float w, float d) {
-  switch (side) {
-    case 0: return {a, in.y0, a + w, in.y0 + d};
-    case 1: return {in.x1 - d, a, in.x1, a + w};
-    case 2: return {a, in.y1 - d, a + w, in.y1};
-    default: return {in.x0, a, in.x0 + d, a + w};
-  }
-}
-float side_start(const Rect& in, int side) { return side % 2 == 0 ? in.x0 : in.y0; }
-float side_end(const Rect& in, int side) { return side % 2 == 0 ? in.x1 : in.y1; }
-float facing_yaw(int side) {
-  static const float kYaw[4] = {1.5707963f, 3.1415927f, -1.5707963f, 0.0f};
-  return kYaw[side & 3];
-}
-
-bool RoomPlan::fits(const Rect& r, float margin) const {
-  const float eps = 1e-4f;
-  if (r.x0 < inner.x0 - eps || r.y0 < inner.y0 - eps || r.x1 > inner.x1 + eps || r.y1 > inner.y1 + eps)
-    return false;
-  for (const Rect& t : taken)
-    if (r.overlaps(t, margin)) return false;
-  for (const Rect& k : keep_clear)
-    if (r.overlaps(k)) return false;
-  return true;
-}
-
-bool RoomPlan::covers_window(int side, float a, float b) const {
-  for (const Opening& o : windows)
-    if (o.side == side && a < o.b + 0.05f && o.a - 0.05f < b) return true;
-  return false;
-}
-
-bool RoomPlan::keeps_paths(const Rect& extra) const {
-  const float c = 0.1f;
-  const int nx = std::max(1, int(inner.width() / c)), ny = std::max(1, int(inner.depth() / c));
-  std::vector<uint8_t> state(size_t(nx) * ny, 0);  // 0 free, 1 blocked, 2 reached
-  auto blocked_by = [&](const Rect& r, float px, float py) {
-    float dx = std::max({r.x0 - px, 0.0f, px - r.x1}), dy = std::max({r.y0 - py, 0.0f, py - r.y1});
-    return dx * dx + dy * dy < kAgentRadius * kAgentRadius;
-  };
-  int free_cells = 0;
-  for (int iy = 0; iy < ny; ++iy)
-    for (int ix = 0; ix < nx; ++ix) {
-      float px = inner.x0 + (ix + 0.5f) * c, py = inner.y0 + (iy + 0.5f) * c;
-      bool b = px - inner.x0 < kAgentRadius || inner.x1 - px < kAgentRadius ||
-               py - inner.y0 < kAgentRadius || inner.y1 - py < kAgentRadius || blocked_by(extra, px, py);
-      for (size_t t = 0; t < taken.size() && !b; ++t) b = blocked_by(taken[t], px, py);
-      state[size_t(iy) * nx + ix] = b ? 1 : 0;
-      free_cells += b ? 0 : 1;
-    }
-  // Entry cells: just inside each doorway.
-  std::vector<int> entries;
-  for (const Opening& d : doors) {
-    float mid = 0.5f * (d.a + d.b), px, py;
-    switch (d.side) {
-      case 0: px = mid, py = inner.y0 + 0.45f; break;
-      case 1: px = inner.x1 - 0.45f, py = mid; break;
-      case 2: px = mid, py = inner.y1 - 0.45f; break;
-      default: px = inner.x0 + 0.45f, py = mid; break;
-    }
-    int ix = std::clamp(int((px - inner.x0) / c), 0, nx - 1), iy = std::clamp(int((py - inner.y0) / c), 0, ny - 1);
-    entries.push_back(iy * nx + ix);
-  }
-  if (entries.empty()) return true;
-  if (state[size_t(entries[0])] != 0) return false;
-  std::vector<int> stack = {entries[0]};
-  state[size_t(entries[0])] = 2;
-  int reached = 0;
-  while (!stack.empty()) {
-    int i = stack.back();
-    stack.pop_back();
-    ++reached;
-    int ix = i % nx, iy = i / nx;
-    const int nb[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
-    for (const auto& d : nb) {
-      int jx = ix + d[0], jy = iy + d[1];
-      if (jx < 0 || jy < 0 || jx >= nx || jy >= ny) continue;
-      int j = jy * nx + jx;
-      if (state[size_t(j)] == 0) state[size_t(j)] = 2, stack.push_back(j);
-    }
-  }
-  for (int e : entries)
-    if (state[size_t(e)] != 2) return false;
-  return reached >= int(0.3f * float(nx * ny));
-}
-
-// ---- layout -------------------------------------------------------------------------------
-
 namespace {
 
+// A cell of the floor plan: a room, walls included (each room owns half of each wall).
 struct Cell {
   Rect r;
   bool corridor = false;
 };
+
+// Two cells that share at least 1.1 m of wall, where a doorway can go.
+struct Edge {
+  int a, b;        // cells; a is below/left of b
+  Side side_a;     // side of a that faces b
+  float lo, hi;    // shared span
+};
+
+float area(const Rect& r) { return r.width() * r.depth(); }
+
+// ---- phase 1: the outline -----------------------------------------------------------------
+
+// The apartment's extent and ceiling height: about 11-16 m^2 per room.
+void choose_outline(Builder& b, int n_rooms) {
+  Rng& rng = b.rng;
+  float area = float(n_rooms) * rng.uniform(11.0f, 16.0f);
+  float aspect = rng.uniform(1.0f, 1.7f);
+  float W = std::sqrt(area * aspect), D = area / W;
+  b.w.bounds = {0, 0, W, D};
+  b.w.ceiling_height = rng.uniform(2.5f, 2.8f);
+}
+
+// ---- phase 2: cells -----------------------------------------------------------------------
 
 // Splits `cells[index]` along its longer side; false when no cut leaves both parts >= min_side.
 bool split_cell(std::vector<Cell>& cells, size_t index, Rng& rng, float min_side) {
@@ -246,64 +75,54 @@ void split_strip(std::vector<Cell>& cells, Rect r, int k, bool along_x, Rng& rng
   }
 }
 
-struct Edge {
-  int a, b;        // cells; a is below/left of b
-  int side_a;      // side of a that faces b
-  float lo, hi;    // shared span
-};
-
-int find(std::vector<int>& parent, int i) {
-  while (parent[size_t(i)] != i) i = parent[size_t(i)] = parent[size_t(parent[size_t(i)])];
-  return i;
+// A corridor across the middle with rooms in a row on either side; false when they would be
+// too narrow.
+bool corridor_cells(const Rect& bounds, int n_rooms, Rng& rng, std::vector<Cell>& cells) {
+  const float W = bounds.x1, D = bounds.y1;
+  float cw = rng.uniform(1.2f, 1.5f);
+  float cy = D * rng.uniform(0.42f, 0.58f);
+  Rect c = {0, cy - cw / 2, W, cy + cw / 2};
+  cells.push_back({c, true});
+  int rest = n_rooms - 1, ka = rest / 2, kb = rest - ka;
+  if (rng.uniform() < 0.5f) std::swap(ka, kb);
+  if (W / float(std::max(ka, kb)) < 2.2f) return false;
+  split_strip(cells, {0, 0, W, c.y0}, ka, true, rng);
+  split_strip(cells, {0, c.y1, W, D}, kb, true, rng);
+  return true;
 }
 
-}  // namespace
-
-bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
-  Rng& rng = b.rng;
-  World& w = b.w;
-  float area = float(n_rooms) * rng.uniform(11.0f, 16.0f);
-  float aspect = rng.uniform(1.0f, 1.7f);
-  float W = std::sqrt(area * aspect), D = area / W;
-  w.bounds = {0, 0, W, D};
-  w.ceiling_height = rng.uniform(2.5f, 2.8f);
-  const float H = w.ceiling_height;
-
-  std::vector<Cell> cells;
-  bool corridor = n_rooms >= 4 && rng.uniform() < 0.6f && D >= 6.2f;
-  if (corridor) {
-    float cw = rng.uniform(1.2f, 1.5f);
-    float cy = D * rng.uniform(0.42f, 0.58f);
-    Rect c = {0, cy - cw / 2, W, cy + cw / 2};
-    cells.push_back({c, true});
-    int rest = n_rooms - 1, ka = rest / 2, kb = rest - ka;
-    if (rng.uniform() < 0.5f) std::swap(ka, kb);
-    if (W / float(std::max(ka, kb)) < 2.2f) return false;
-    split_strip(cells, {0, 0, W, c.y0}, ka, true, rng);
-    split_strip(cells, {0, c.y1, W, D}, kb, true, rng);
-  } else {
-    cells.push_back({w.bounds, false});
-    while (int(cells.size()) < n_rooms) {
-      std::vector<size_t> order(cells.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
-        return cells[i].r.width() * cells[i].r.depth() > cells[j].r.width() * cells[j].r.depth();
-      });
-      bool ok = false;
-      for (size_t i : order)
-        if ((ok = split_cell(cells, i, rng, 2.0f))) break;
-      if (!ok) return false;
-    }
+// Splits the largest cell that can be split until there are n_rooms; false when none can.
+bool split_cells(const Rect& bounds, int n_rooms, Rng& rng, std::vector<Cell>& cells) {
+  cells.push_back({bounds, false});
+  while (int(cells.size()) < n_rooms) {
+    std::vector<size_t> order(cells.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](size_t i, size_t j) { return area(cells[i].r) > area(cells[j].r); });
+    bool ok = false;
+    for (size_t i : order)
+      if ((ok = split_cell(cells, i, rng, 2.0f))) break;
+    if (!ok) return false;
   }
+  return true;
+}
 
-  // Room types: the largest is the living room, the smallest the bathroom.
+// The floor plan: n_rooms cells tiling the outline, one of them perhaps a corridor.
+bool plan_cells(const Rect& bounds, int n_rooms, Rng& rng, std::vector<Cell>& cells) {
+  bool corridor = n_rooms >= 4 && rng.uniform() < 0.6f && bounds.y1 >= 6.2f;
+  return corridor ? corridor_cells(bounds, n_rooms, rng, cells)
+                  : split_cells(bounds, n_rooms, rng, cells);
+}
+
+// ---- phase 3: room types ------------------------------------------------------------------
+
+// By size: the largest is the living room, the smallest the bathroom.
+std::vector<RoomType> assign_room_types(const std::vector<Cell>& cells, Rng& rng) {
   std::vector<int> order;
   for (int i = 0; i < int(cells.size()); ++i)
     if (!cells[size_t(i)].corridor) order.push_back(i);
-  std::sort(order.begin(), order.end(), [&](int i, int j) {
-    return cells[size_t(i)].r.width() * cells[size_t(i)].r.depth() >
-           cells[size_t(j)].r.width() * cells[size_t(j)].r.depth();
-  });
+  std::sort(order.begin(), order.end(),
+            [&](int i, int j) { return area(cells[size_t(i)].r) > area(cells[size_t(j)].r); });
   static const RoomType kTypes[6][6] = {
       {RoomType::Living},
       {RoomType::Living, RoomType::Bedroom},
@@ -319,8 +138,12 @@ bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
   if (m == 2 && rng.uniform() < 0.35f) pick[1] = RoomType::Kitchen;
   if (m == 3 && rng.uniform() < 0.3f) pick[2] = RoomType::Office;
   for (int k = 0; k < m; ++k) types[size_t(order[size_t(k)])] = pick[size_t(k)];
+  return types;
+}
 
-  // Adjacency: cells sharing at least 1.1 m of wall.
+// ---- phase 4: adjacency -------------------------------------------------------------------
+
+std::vector<Edge> shared_walls(const std::vector<Cell>& cells) {
   std::vector<Edge> edges;
   const float eps = 1e-3f;
   for (int i = 0; i < int(cells.size()); ++i)
@@ -328,14 +151,27 @@ bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
       const Rect &a = cells[size_t(i)].r, &c = cells[size_t(j)].r;
       if (std::fabs(a.x1 - c.x0) < eps) {
         float lo = std::max(a.y0, c.y0), hi = std::min(a.y1, c.y1);
-        if (hi - lo >= 1.1f) edges.push_back({i, j, 1, lo, hi});
+        if (hi - lo >= 1.1f) edges.push_back({i, j, Side::East, lo, hi});
       }
       if (std::fabs(a.y1 - c.y0) < eps) {
         float lo = std::max(a.x0, c.x0), hi = std::min(a.x1, c.x1);
-        if (hi - lo >= 1.1f) edges.push_back({i, j, 2, lo, hi});
+        if (hi - lo >= 1.1f) edges.push_back({i, j, Side::North, lo, hi});
       }
     }
-  // Spanning tree by Kruskal: corridor and living-room edges first, bathroom edges last.
+  return edges;
+}
+
+// ---- phase 5: which walls get doorways ----------------------------------------------------
+
+int find(std::vector<int>& parent, int i) {
+  while (parent[size_t(i)] != i) i = parent[size_t(i)] = parent[size_t(parent[size_t(i)])];
+  return i;
+}
+
+// A spanning tree by Kruskal (corridor and living-room edges first, bathroom edges last) plus
+// a few extra doorways; false when the cells cannot all be joined.
+bool choose_doorways(const std::vector<Edge>& edges, const std::vector<RoomType>& types, Rng& rng,
+                     std::vector<Edge>& doors) {
   auto rank = [&](const Edge& e) {
     RoomType ta = types[size_t(e.a)], tb = types[size_t(e.b)];
     if (ta == RoomType::Bathroom || tb == RoomType::Bathroom) return 2.0f + rng.uniform();
@@ -347,9 +183,8 @@ bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
   std::vector<std::pair<float, size_t>> ranked;
   for (size_t e = 0; e < edges.size(); ++e) ranked.push_back({rank(edges[e]), e});
   std::sort(ranked.begin(), ranked.end());
-  std::vector<int> parent(cells.size());
+  std::vector<int> parent(types.size());
   std::iota(parent.begin(), parent.end(), 0);
-  std::vector<Edge> doors;
   int joined = 1;
   for (const auto& [score, e] : ranked) {
     int ra = find(parent, edges[e].a), rb = find(parent, edges[e].b);
@@ -359,9 +194,52 @@ bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
       if (ra != rb) parent[size_t(ra)] = rb, ++joined;
     }
   }
-  if (joined != int(cells.size())) return false;
+  return joined == int(types.size());
+}
 
-  // Rooms and their plans.
+// ---- phase 6: rooms -----------------------------------------------------------------------
+
+// The wallpaper's second colour, 70 % of its paint and 30 % of an accent. The blend is written
+// as explicit fused multiply-adds, in the order in which the compiler happened to fuse it when
+// these apartments were first generated, so that they stay bit-identical however the compiler
+// contracts or vectorizes the code around it.
+void wallpaper_alt(Material& wall, const Material& accent) {
+  wall.alt[0] = std::fma(0.3f, accent.base[0], 0.7f * wall.base[0]);
+  wall.alt[1] = std::fma(0.7f, wall.base[1], 0.3f * accent.base[1]);
+  wall.alt[2] = std::fma(0.7f, wall.base[2], 0.3f * accent.base[2]);
+}
+
+// Floor, wall and ceiling materials for a room of `type`, added to the world in that order.
+void room_materials(Builder& b, Room& room) {
+  Rng& rng = b.rng;
+  Material floor, wall, ceiling;
+  float u = rng.uniform();
+  if (room.type == RoomType::Bathroom || (room.type == RoomType::Kitchen && u < 0.6f))
+    floor = u < 0.8f ? tiles(rng) : stone(rng);
+  else floor = u < 0.45f ? wood(rng) : u < 0.6f ? tiles(rng) : u < 0.8f ? fabric(rng) : stone(rng);
+  u = rng.uniform();
+  if (room.type == RoomType::Bathroom && u < 0.6f) wall = tiles(rng);
+  else if (u < 0.7f) wall = paint(rng);
+  else if (u < 0.9f) {
+    wall = paint(rng);  // wallpaper: a paint colour in a pattern
+    static const Texture kPaper[4] = {Texture::Stripes, Texture::Dots, Texture::Plaid, Texture::Checker};
+    wall.texture = kPaper[rng.below(4)];
+    Material accent = fabric(rng);
+    wallpaper_alt(wall, accent);
+    wall.scale = rng.uniform(0.08f, 0.3f);
+  } else wall = u < 0.95f ? wood(rng) : stone(rng);
+  ceiling = rng.uniform() < 0.85f ? paint(rng) : any_surface(rng);
+  if (ceiling.texture != Texture::Wood)
+    for (int k = 0; k < 3; ++k) ceiling.base[k] = ceiling.alt[k] = 0.25f * ceiling.base[k] + 0.75f * 0.93f;
+  room.floor_material = b.material(floor);
+  room.wall_material = b.material(wall);
+  room.ceiling_material = b.material(ceiling);
+}
+
+// One room and one plan per cell: the room's inner extent lies half a wall inside its cell.
+void make_rooms(Builder& b, const std::vector<Cell>& cells, const std::vector<RoomType>& types,
+                std::vector<RoomPlan>& plans) {
+  World& w = b.w;
   w.rooms.clear();
   plans.assign(cells.size(), RoomPlan());
   for (size_t i = 0; i < cells.size(); ++i) {
@@ -369,190 +247,243 @@ bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
     room.type = types[i];
     const Rect& c = cells[i].r;
     room.rect = {c.x0 + kWallHalf, c.y0 + kWallHalf, c.x1 - kWallHalf, c.y1 - kWallHalf};
-    Material floor, wall, ceiling;
-    float u = rng.uniform();
-    if (room.type == RoomType::Bathroom || (room.type == RoomType::Kitchen && u < 0.6f))
-      floor = u < 0.8f ? tiles(rng) : stone(rng);
-    else floor = u < 0.45f ? wood(rng) : u < 0.6f ? tiles(rng) : u < 0.8f ? fabric(rng) : stone(rng);
-    u = rng.uniform();
-    if (room.type == RoomType::Bathroom && u < 0.6f) wall = tiles(rng);
-    else if (u < 0.7f) wall = paint(rng);
-    else if (u < 0.9f) {
-      wall = paint(rng);  // wallpaper: a paint colour in a pattern
-      static const Texture kPaper[4] = {Texture::Stripes, Texture::Dots, Texture::Plaid, Texture::Checker};
-      wall.texture = kPaper[rng.below(4)];
-      Material accent = fabric(rng);
-      for (int k = 0; k < 3; ++k) wall.alt[k] = 0.7f * wall.base[k] + 0.3f * accent.base[k];
-      wall.scale = rng.uniform(0.08f, 0.3f);
-    } else wall = u < 0.95f ? wood(rng) : stone(rng);
-    ceiling = rng.uniform() < 0.85f ? paint(rng) : any_surface(rng);
-    if (ceiling.texture != Texture::Wood)
-      for (int k = 0; k < 3; ++k) ceiling.base[k] = ceiling.alt[k] = 0.25f * ceiling.base[k] + 0.75f * 0.93f;
-    room.floor_material = b.material(floor);
-    room.wall_material = b.material(wall);
-    room.ceiling_material = b.material(ceiling);
-    room.lamp = {0.5f * (room.rect.x0 + room.rect.x1), 0.5f * (room.rect.y0 + room.rect.y1), H - 0.3f};
+    room_materials(b, room);
+    room.lamp = {0.5f * (room.rect.x0 + room.rect.x1), 0.5f * (room.rect.y0 + room.rect.y1),
+                 w.ceiling_height - 0.3f};
     w.rooms.push_back(room);
     plans[i].room = int(i);
     plans[i].inner = room.rect;
   }
+}
 
-  // Doorways, in both rooms' plans.
+// ---- phase 7: doorways --------------------------------------------------------------------
+
+// A doorway somewhere along each chosen shared wall, in both rooms' plans; false when a wall
+// is too short for one.
+bool place_doorways(const std::vector<Edge>& doors, Rng& rng, std::vector<RoomPlan>& plans) {
   for (const Edge& e : doors) {
     float dw = rng.uniform(0.8f, 0.95f);
     float lo = e.lo + kWallHalf + 0.15f, hi = e.hi - kWallHalf - 0.15f - dw;
     if (hi < lo) return false;
     float a = rng.uniform(lo, hi);
     plans[size_t(e.a)].doors.push_back({e.side_a, a, a + dw});
-    plans[size_t(e.b)].doors.push_back({(e.side_a + 2) % 4, a, a + dw});
+    plans[size_t(e.b)].doors.push_back({opposite(e.side_a), a, a + dw});
   }
+  return true;
+}
 
-  // Windows on outer walls; every room but the corridor gets at least one when it can.
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (cells[i].corridor) continue;
-    RoomPlan& plan = plans[i];
-    const Rect& c = cells[i].r;
-    bool outer[4] = {c.y0 < eps, c.x1 > W - eps, c.y1 > D - eps, c.x0 < eps};
-    bool bath = types[i] == RoomType::Bathroom;
-    int longest = -1;
-    float best = 0;
-    for (int s = 0; s < 4; ++s) {
-      float len = side_end(plan.inner, s) - side_start(plan.inner, s);
-      if (outer[s] && len > best) best = len, longest = s;
-    }
-    plan.sill = H;
-    for (int s = 0; s < 4; ++s) {
-      float len = side_end(plan.inner, s) - side_start(plan.inner, s);
-      if (!outer[s] || len < 1.4f || (s != longest && rng.uniform() < 0.35f)) continue;
-      int count = (len > 4.5f && rng.uniform() < 0.5f) ? 2 : 1;
-      for (int k = 0; k < count; ++k) {
-        float ww = bath ? rng.uniform(0.5f, 0.8f) : rng.uniform(0.9f, std::min(2.2f, len / count - 0.5f));
-        float slot0 = side_start(plan.inner, s) + len * k / count, slot = len / count;
-        if (ww < 0.5f || slot < ww + 0.4f) continue;
-        float a = slot0 + rng.uniform(0.2f, slot - ww - 0.2f);
-        plan.windows.push_back({s, a, a + ww});
-      }
-    }
-  }
+// ---- phase 8: windows ---------------------------------------------------------------------
 
-  // Walls: each room builds its half of each side, leaving gaps for doorways and windows.
-  for (size_t i = 0; i < cells.size(); ++i) {
-    RoomPlan& plan = plans[i];
-    const Room& room = w.rooms[i];
-    const Rect& c = cells[i].r;
-    const int wall_mat = room.wall_material;
-    int frame_mat = b.material(rng.uniform() < 0.6f ? paint(rng) : wood(rng));
-    for (int k = 0; k < 3; ++k) w.materials[size_t(frame_mat)].base[k] = std::max(w.materials[size_t(frame_mat)].base[k], 0.35f);
-    for (int s = 0; s < 4; ++s) {
-      // The half-wall slab of side s, as a function of the span [a, b) and height [z0, z1).
-      auto slab = [&](float a, float bb, float z0, float z1, float inset0, float inset1) {
-        switch (s) {
-          case 0: return std::pair<Vec3, Vec3>{{a, c.y0 + inset0, z0}, {bb, c.y0 + inset1, z1}};
-          case 1: return std::pair<Vec3, Vec3>{{c.x1 - inset1, a, z0}, {c.x1 - inset0, bb, z1}};
-          case 2: return std::pair<Vec3, Vec3>{{a, c.y1 - inset1, z0}, {bb, c.y1 - inset0, z1}};
-          default: return std::pair<Vec3, Vec3>{{c.x0 + inset0, a, z0}, {c.x0 + inset1, bb, z1}};
-        }
-      };
-      auto piece = [&](float a, float bb, float z0, float z1, bool blocks) {
-        if (bb - a < 1e-3f || z1 - z0 < 1e-3f) return;
-        int inst = b.instance(kWall, "wall", int(i), blocks);
-        auto [lo, hi] = slab(a, bb, z0, z1, 0.0f, kWallHalf);
-        b.box(inst, lo, hi, wall_mat);
-      };
-      struct Gap { float a, b; bool door; };
-      std::vector<Gap> gaps;
-      for (const Opening& o : plan.doors) if (o.side == s) gaps.push_back({o.a, o.b, true});
-      for (const Opening& o : plan.windows) if (o.side == s) gaps.push_back({o.a, o.b, false});
-      std::sort(gaps.begin(), gaps.end(), [](const Gap& x, const Gap& y) { return x.a < y.a; });
-      float pos = s % 2 == 0 ? c.x0 : c.y0, end = s % 2 == 0 ? c.x1 : c.y1;
-      for (const Gap& g : gaps) {
-        piece(pos, g.a, 0, H, true);
-        if (g.door) {
-          piece(g.a, g.b, kDoorHeight, H, false);
-          plan.keep_clear.push_back(against_wall(plan.inner, s, g.a - 0.1f, g.b - g.a + 0.2f, 0.9f));
-        } else {
-          bool bath = room.type == RoomType::Bathroom;
-          float sill = bath ? rng.uniform(1.1f, 1.4f) : rng.uniform() < 0.15f ? 0.1f : rng.uniform(0.6f, 1.0f);
-          float top = std::min(H - 0.15f, rng.uniform(2.0f, 2.3f));
-          piece(g.a, g.b, 0, sill, true);
-          piece(g.a, g.b, top, H, false);
-          plan.sill = std::min(plan.sill, sill);
-          // The pane shows the outdoors; a frame and a mullion around it.
-          Material glass;
-          glass.texture = Texture::Window;
-          glass.emissive = 1.0f;
-          glass.seed = rng.next_u32();
-          int win = b.instance(kWindow, "window", int(i), true);
-          auto [plo, phi] = slab(g.a, g.b, sill, top, 0.0f, 0.02f);
-          b.box(win, plo, phi, b.material(glass));
-          const float f = 0.05f;
-          auto [f0, f1] = slab(g.a, g.b, sill, sill + f, 0.0f, 0.07f);
-          b.box(win, f0, f1, frame_mat);
-          auto [f2, f3] = slab(g.a, g.b, top - f, top, 0.0f, 0.05f);
-          b.box(win, f2, f3, frame_mat);
-          auto [f4, f5] = slab(g.a, g.a + f, sill, top, 0.0f, 0.05f);
-          b.box(win, f4, f5, frame_mat);
-          auto [f6, f7] = slab(g.b - f, g.b, sill, top, 0.0f, 0.05f);
-          b.box(win, f6, f7, frame_mat);
-          if (g.b - g.a > 1.0f) {
-            float m0 = 0.5f * (g.a + g.b) - 0.025f;
-            auto [f8, f9] = slab(m0, m0 + f, sill, top, 0.0f, 0.05f);
-            b.box(win, f8, f9, frame_mat);
-          }
-          Vec3 centre = {0.5f * (plo.x + phi.x), 0.5f * (plo.y + phi.y), 0.5f * (sill + top)};
-          const float in = 0.3f;
-          if (s == 0) centre.y += in; else if (s == 1) centre.x -= in;
-          else if (s == 2) centre.y -= in; else centre.x += in;
-          w.window_lights.push_back(centre);
-          // Curtains (class window in the NYU mapping) beside some windows.
-          if (!bath && rng.uniform() < 0.5f) {
-            int cm = b.material(fabric(rng));
-            bool long_ = rng.uniform() < 0.5f;
-            float z0 = long_ ? 0.02f : std::max(0.02f, sill - 0.1f), cw = rng.uniform(0.2f, 0.35f);
-            for (int side2 = 0; side2 < 2; ++side2) {
-              float a0 = side2 == 0 ? g.a - cw + 0.08f : g.b - 0.08f;
-              a0 = std::clamp(a0, side_start(plan.inner, s), side_end(plan.inner, s) - cw);
-              int cur = b.instance(kWindow, "curtain", int(i), long_);
-              auto [clo, chi] = slab(a0, a0 + cw, z0, std::min(H - 0.05f, top + 0.12f), kWallHalf + 0.03f,
-                                     kWallHalf + 0.09f);
-              b.box(cur, clo, chi, cm);
-              if (long_) plan.take(w.instances[size_t(cur)].footprint);
-            }
-          }
-        }
-        pos = g.b;
-      }
-      piece(pos, end, 0, H, true);
-    }
-    // Open door leaves (a door is "wall" in the NYU mapping) against the wall beside a doorway.
-    for (const Opening& d : plan.doors) {
-      if (rng.uniform() < 0.5f) continue;
-      bool hinge_low = rng.uniform() < 0.5f;
-      float len = d.b - d.a, h = hinge_low ? d.a : d.b;
-      Rect leaf;
-      float t = 0.04f;
-      switch (d.side) {
-        case 0: leaf = {hinge_low ? h : h - t, plan.inner.y0, hinge_low ? h + t : h, plan.inner.y0 + len}; break;
-        case 2: leaf = {hinge_low ? h : h - t, plan.inner.y1 - len, hinge_low ? h + t : h, plan.inner.y1}; break;
-        case 1: leaf = {plan.inner.x1 - len, hinge_low ? h : h - t, plan.inner.x1, hinge_low ? h + t : h}; break;
-        default: leaf = {plan.inner.x0, hinge_low ? h : h - t, plan.inner.x0 + len, hinge_low ? h + t : h}; break;
-      }
-      bool clash = false;
-      for (const Rect& r : plan.taken) clash = clash || leaf.overlaps(r, 0.02f);
-      if (clash || !plan.keeps_paths(leaf)) continue;
-      int door = b.instance(kWall, "door", int(i), true);
-      b.box(door, {leaf.x0, leaf.y0, 0.01f}, {leaf.x1, leaf.y1, kDoorHeight - 0.02f},
-            b.material(rng.uniform() < 0.6f ? wood(rng) : paint(rng)));
-      plan.take(leaf);
-    }
-    // The ceiling lamp: a shade hanging on a cord (objects, above head height).
-    int lamp = b.instance(kObjects, "ceiling lamp", int(i), false);
-    Material shade = rng.uniform() < 0.5f ? paint(rng) : fabric(rng);
-    shade.emissive = 0.6f;
-    float lr = rng.uniform(0.12f, 0.25f);
-    b.cylinder(lamp, room.lamp.x, room.lamp.y, lr, H - 0.42f, H - 0.25f, b.material(shade));
-    b.cylinder(lamp, room.lamp.x, room.lamp.y, 0.01f, H - 0.25f, H, b.material(plastic(rng)));
+// Whether `side` of `cell` lies on the apartment's outline.
+bool on_outline(const Rect& cell, const Rect& bounds, Side side) {
+  const float eps = 1e-3f;
+  switch (side) {
+    case Side::South: return cell.y0 < bounds.y0 + eps;
+    case Side::East: return cell.x1 > bounds.x1 - eps;
+    case Side::North: return cell.y1 > bounds.y1 - eps;
+    case Side::West: return cell.x0 < bounds.x0 + eps;
   }
+  return false;
+}
+
+// Windows on a room's outer walls: its longest outer wall always gets one when it is long
+// enough, the others usually; long walls may get two.
+void place_windows(const Rect& cell, const Rect& bounds, bool bathroom, Rng& rng, RoomPlan& plan) {
+  Side longest = Side::South;
+  float best = 0;
+  for (Side s : kSides) {
+    float len = side_end(plan.inner, s) - side_start(plan.inner, s);
+    if (on_outline(cell, bounds, s) && len > best) best = len, longest = s;
+  }
+  for (Side s : kSides) {
+    float len = side_end(plan.inner, s) - side_start(plan.inner, s);
+    if (!on_outline(cell, bounds, s) || len < 1.4f || (s != longest && rng.uniform() < 0.35f)) continue;
+    int count = (len > 4.5f && rng.uniform() < 0.5f) ? 2 : 1;
+    for (int k = 0; k < count; ++k) {
+      float ww = bathroom ? rng.uniform(0.5f, 0.8f) : rng.uniform(0.9f, std::min(2.2f, len / count - 0.5f));
+      float slot0 = side_start(plan.inner, s) + len * k / count, slot = len / count;
+      if (ww < 0.5f || slot < ww + 0.4f) continue;
+      float a = slot0 + rng.uniform(0.2f, slot - ww - 0.2f);
+      plan.windows.push_back({s, a, a + ww});
+    }
+  }
+}
+
+// ---- phase 9: room shells -----------------------------------------------------------------
+
+// A slab of the half wall on `side` of `cell`: span [a, b) along the side, height [z0, z1),
+// from inset0 to inset1 metres in from the cell's edge.
+struct Slab {
+  Vec3 lo, hi;
+};
+Slab wall_slab(const Rect& c, Side side, float a, float b, float z0, float z1, float inset0, float inset1) {
+  switch (side) {
+    case Side::South: return {{a, c.y0 + inset0, z0}, {b, c.y0 + inset1, z1}};
+    case Side::East: return {{c.x1 - inset1, a, z0}, {c.x1 - inset0, b, z1}};
+    case Side::North: return {{a, c.y1 - inset1, z0}, {b, c.y1 - inset0, z1}};
+    case Side::West: return {{c.x0 + inset0, a, z0}, {c.x0 + inset1, b, z1}};
+  }
+  return {};
+}
+
+// What build_room_shell works on: one room, its cell, its plan and its window-frame material.
+struct Shell {
+  Builder& b;
+  int room;
+  const Rect& cell;
+  RoomPlan& plan;
+  int frame_material;
+  void box(int inst, Side side, float a, float bb, float z0, float z1, float inset0, float inset1,
+           int mat) const {
+    Slab s = wall_slab(cell, side, a, bb, z0, z1, inset0, inset1);
+    b.box(inst, s.lo, s.hi, mat);
+  }
+  // A piece of solid wall; empty pieces are left out.
+  void wall(Side side, float a, float bb, float z0, float z1, bool blocks) const {
+    if (bb - a < 1e-3f || z1 - z0 < 1e-3f) return;
+    int inst = b.instance(ItemKind::Wall, room, blocks);
+    box(inst, side, a, bb, z0, z1, 0.0f, kWallHalf, b.w.rooms[size_t(room)].wall_material);
+  }
+};
+
+// Curtains on both sides of the window [a, b) on `side`, to the floor (and blocking) or to just
+// below the sill.
+void add_curtains(const Shell& sh, Side side, float a, float b, float sill, float top) {
+  Builder& bld = sh.b;
+  Rng& rng = bld.rng;
+  const float H = bld.w.ceiling_height;
+  int cm = bld.material(fabric(rng));
+  bool long_ = rng.uniform() < 0.5f;
+  float z0 = long_ ? 0.02f : std::max(0.02f, sill - 0.1f), cw = rng.uniform(0.2f, 0.35f);
+  for (int k = 0; k < 2; ++k) {
+    float a0 = k == 0 ? a - cw + 0.08f : b - 0.08f;
+    a0 = std::clamp(a0, side_start(sh.plan.inner, side), side_end(sh.plan.inner, side) - cw);
+    int cur = bld.instance(ItemKind::Curtain, sh.room, long_);
+    sh.box(cur, side, a0, a0 + cw, z0, std::min(H - 0.05f, top + 0.12f), kWallHalf + 0.03f,
+           kWallHalf + 0.09f, cm);
+    if (long_) sh.plan.take(bld.w.instances[size_t(cur)].footprint);
+  }
+}
+
+// The window [a, b) on `side`: wall below the sill and above the top, a pane showing the
+// outdoors in a frame (a mullion across wide ones), a light just inside, maybe curtains.
+void add_window(const Shell& sh, Side side, float a, float b) {
+  Builder& bld = sh.b;
+  Rng& rng = bld.rng;
+  const float H = bld.w.ceiling_height;
+  const bool bath = bld.w.rooms[size_t(sh.room)].type == RoomType::Bathroom;
+  float sill = bath ? rng.uniform(1.1f, 1.4f) : rng.uniform() < 0.15f ? 0.1f : rng.uniform(0.6f, 1.0f);
+  float top = std::min(H - 0.15f, rng.uniform(2.0f, 2.3f));
+  sh.wall(side, a, b, 0, sill, true);
+  sh.wall(side, a, b, top, H, false);
+  sh.plan.sill = std::min(sh.plan.sill, sill);
+  Material glass;
+  glass.texture = Texture::Window;
+  glass.emissive = 1.0f;
+  glass.seed = rng.next_u32();
+  int win = bld.instance(ItemKind::Window, sh.room, true);
+  Slab pane = wall_slab(sh.cell, side, a, b, sill, top, 0.0f, 0.02f);
+  bld.box(win, pane.lo, pane.hi, bld.material(glass));
+  const float f = 0.05f;
+  const int frame = sh.frame_material;
+  sh.box(win, side, a, b, sill, sill + f, 0.0f, 0.07f, frame);
+  sh.box(win, side, a, b, top - f, top, 0.0f, 0.05f, frame);
+  sh.box(win, side, a, a + f, sill, top, 0.0f, 0.05f, frame);
+  sh.box(win, side, b - f, b, sill, top, 0.0f, 0.05f, frame);
+  if (b - a > 1.0f) {
+    float m0 = 0.5f * (a + b) - 0.025f;
+    sh.box(win, side, m0, m0 + f, sill, top, 0.0f, 0.05f, frame);
+  }
+  Vec3 centre = {0.5f * (pane.lo.x + pane.hi.x), 0.5f * (pane.lo.y + pane.hi.y), 0.5f * (sill + top)};
+  bld.w.window_lights.push_back(step_into_room(centre, side, 0.3f));
+  if (!bath && rng.uniform() < 0.5f) add_curtains(sh, side, a, b, sill, top);
+}
+
+// The half wall on `side`, left to right, with gaps for its doorways and windows.
+void build_wall_side(const Shell& sh, Side side) {
+  const float H = sh.b.w.ceiling_height;
+  struct Gap { float a, b; bool door; };
+  std::vector<Gap> gaps;
+  for (const Opening& o : sh.plan.doors) if (o.side == side) gaps.push_back({o.a, o.b, true});
+  for (const Opening& o : sh.plan.windows) if (o.side == side) gaps.push_back({o.a, o.b, false});
+  std::sort(gaps.begin(), gaps.end(), [](const Gap& x, const Gap& y) { return x.a < y.a; });
+  float pos = side_start(sh.cell, side), end = side_end(sh.cell, side);
+  for (const Gap& g : gaps) {
+    sh.wall(side, pos, g.a, 0, H, true);
+    if (g.door) {
+      sh.wall(side, g.a, g.b, kDoorHeight, H, false);
+      sh.plan.keep_clear.push_back(against_wall(sh.plan.inner, side, g.a - 0.1f, g.b - g.a + 0.2f, 0.9f));
+    } else {
+      add_window(sh, side, g.a, g.b);
+    }
+    pos = g.b;
+  }
+  sh.wall(side, pos, end, 0, H, true);
+}
+
+// Open door leaves (a door is "wall" in the NYU mapping) against the wall beside about half of
+// the doorways, where they clash with nothing and keep the paths open.
+void add_door_leaves(Builder& b, RoomPlan& plan) {
+  Rng& rng = b.rng;
+  for (const Opening& d : plan.doors) {
+    if (rng.uniform() < 0.5f) continue;
+    bool hinge_low = rng.uniform() < 0.5f;
+    float len = d.b - d.a, h = hinge_low ? d.a : d.b;
+    const float t = 0.04f;
+    Rect leaf = wall_strip(plan.inner, d.side, hinge_low ? h : h - t, hinge_low ? h + t : h, len);
+    bool clash = false;
+    for (const Rect& r : plan.taken) clash = clash || leaf.overlaps(r, 0.02f);
+    if (clash || !plan.keeps_paths(leaf)) continue;
+    int door = b.instance(ItemKind::Door, plan.room, true);
+    b.box(door, {leaf.x0, leaf.y0, 0.01f}, {leaf.x1, leaf.y1, kDoorHeight - 0.02f},
+          b.material(rng.uniform() < 0.6f ? wood(rng) : paint(rng)));
+    plan.take(leaf);
+  }
+}
+
+// The ceiling lamp: a shade hanging on a cord (objects, above head height).
+void add_ceiling_lamp(Builder& b, int room) {
+  Rng& rng = b.rng;
+  const float H = b.w.ceiling_height;
+  const Vec3 at = b.w.rooms[size_t(room)].lamp;
+  int lamp = b.instance(ItemKind::CeilingLamp, room, false);
+  Material shade = rng.uniform() < 0.5f ? paint(rng) : fabric(rng);
+  shade.emissive = 0.6f;
+  float lr = rng.uniform(0.12f, 0.25f);
+  b.cylinder(lamp, at.x, at.y, lr, H - 0.42f, H - 0.25f, b.material(shade));
+  b.cylinder(lamp, at.x, at.y, 0.01f, H - 0.25f, H, b.material(plastic(rng)));
+}
+
+// Each room builds its half of each wall, its windows, door leaves and its lamp.
+void build_room_shell(Builder& b, const Rect& cell, RoomPlan& plan) {
+  Rng& rng = b.rng;
+  int frame_mat = b.material(rng.uniform() < 0.6f ? paint(rng) : wood(rng));
+  for (int k = 0; k < 3; ++k) b.w.materials[size_t(frame_mat)].base[k] = std::max(b.w.materials[size_t(frame_mat)].base[k], 0.35f);
+  const Shell shell{b, plan.room, cell, plan, frame_mat};
+  for (Side s : kSides) build_wall_side(shell, s);
+  add_door_leaves(b, plan);
+  add_ceiling_lamp(b, plan.room);
+}
+
+}  // namespace
+
+// The nine phases, in the order of the sections above.
+bool build_layout(Builder& b, int n_rooms, std::vector<RoomPlan>& plans) {
+  Rng& rng = b.rng;
+  choose_outline(b, n_rooms);
+  std::vector<Cell> cells;
+  if (!plan_cells(b.w.bounds, n_rooms, rng, cells)) return false;
+  const std::vector<RoomType> types = assign_room_types(cells, rng);
+  std::vector<Edge> doors;
+  if (!choose_doorways(shared_walls(cells), types, rng, doors)) return false;
+  make_rooms(b, cells, types, plans);
+  if (!place_doorways(doors, rng, plans)) return false;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    plans[i].sill = b.w.ceiling_height;  // each window built in phase 9 lowers it to its sill
+    if (!cells[i].corridor)
+      place_windows(cells[i].r, b.w.bounds, types[i] == RoomType::Bathroom, rng, plans[i]);
+  }
+  for (size_t i = 0; i < cells.size(); ++i) build_room_shell(b, cells[i].r, plans[i]);
   return true;
 }
 

@@ -39,7 +39,7 @@ Body body_materials(Builder& b, int identity, float facing) {
 void standing_person(Builder& b, int room, int identity, float x, float y, float yaw) {
   const PersonLook& look = person_look(identity);
   Body m = body_materials(b, identity, yaw);
-  int inst = b.instance(kObjects, "person", room, true, int16_t(identity));
+  int inst = b.instance(ItemKind::Person, room, true, int16_t(identity));
   float s = look.height / 1.7f, px = -std::sin(yaw), py = std::cos(yaw);  // px, py: to the left
   for (int side = -1; side <= 1; side += 2) {
     b.cylinder(inst, x + side * 0.1f * px, y + side * 0.1f * py, 0.075f, 0, 0.8f * s, m.trousers);
@@ -55,7 +55,7 @@ void sitting_person(Builder& b, int room, int identity, const Seat& seat) {
   const PersonLook& look = person_look(identity);
   float yaw = seat.yaw;
   Body m = body_materials(b, identity, yaw);
-  int inst = b.instance(kObjects, "person", room, true, int16_t(identity));
+  int inst = b.instance(ItemKind::Person, room, true, int16_t(identity));
   float s = look.height / 1.7f, fx = std::cos(yaw), fy = std::sin(yaw), px = -fy, py = fx;
   float x = seat.x - 0.08f * fx, y = seat.y - 0.08f * fy, z = seat.z;
   float torso = 0.62f * s;

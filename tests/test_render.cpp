@@ -47,12 +47,12 @@ World box_room() {
   room.lamp = {2, 2, 2.2f};
   w.rooms.push_back(room);
   const float H = w.ceiling_height;
-  auto wall = [&](Vec3 lo, Vec3 hi) { b.box(b.instance(kWall, "wall", 0, true), lo, hi, room.wall_material); };
+  auto wall = [&](Vec3 lo, Vec3 hi) { b.box(b.instance(ItemKind::Wall, 0, true), lo, hi, room.wall_material); };
   wall({0, 0, 0}, {4, 0.05f, H});
   wall({0, 3.95f, 0}, {4, 4, H});
   wall({0, 0, 0}, {0.05f, 4, H});
   wall({3.95f, 0, 0}, {4, 4, H});
-  int person = b.instance(kObjects, "person", 0, true, 5);
+  int person = b.instance(ItemKind::Person, 0, true, 5);
   b.cylinder(person, 3, 2, 0.2f, 0, 1.45f, b.material(worldgen::fabric(rng)));
   b.sphere(person, {3, 2, 1.6f}, 0.12f, b.material(worldgen::plastic(rng)));
   worldgen::index_world(w);

@@ -1,5 +1,5 @@
 // The apartment generator: determinism, robustness over many seeds, the free-space grid against
-// the furniture footprints, reachability, identities and the class table.
+// the furniture footprints, reachability, identities, item kinds, room sides and the class table.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 
 #include "data/classes.h"
 #include "data/world.h"
+#include "data/world_builder.h"
 
 using namespace ulr;
 
@@ -181,4 +182,71 @@ TEST_CASE("room types: a living room in every apartment, bathrooms in bigger one
     for (const Room& r : w.rooms) other += r.type != RoomType::Corridor;
     if (other >= 4) CHECK(bath == 1);
   }
+}
+
+TEST_CASE("item kinds: each has its own name and a class") {
+  std::set<std::string> names;
+  for (int k = 0; k < kNumItemKinds; ++k) {
+    const ItemKind kind = ItemKind(k);
+    CAPTURE(k);
+    CHECK(names.insert(item_name(kind)).second);
+    CHECK(item_class(kind) < kNumClasses);
+    CHECK(item_class(kind) != kUnknown);
+    CHECK(item_class(kind) != kCeiling);
+  }
+  CHECK(std::string(item_name(ItemKind::CeilingLamp)) == "ceiling lamp");
+  CHECK(item_class(ItemKind::Door) == kWall);       // doors and curtains as in the NYU mapping
+  CHECK(item_class(ItemKind::Curtain) == kWindow);
+  CHECK(item_class(ItemKind::Rug) == kFloor);
+  CHECK(item_class(ItemKind::Person) == kObjects);
+  CHECK(item_class(ItemKind::Tv) == kTv);
+}
+
+TEST_CASE("generated instances: class from kind, one ceiling lamp per room, identities on people") {
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    CAPTURE(seed);
+    World w = generate_world(seed);
+    std::vector<int> lamps(w.rooms.size(), 0);
+    for (const Instance& in : w.instances) {
+      CHECK(in.class_id == item_class(in.kind));
+      CHECK((in.identity >= 0) == (in.kind == ItemKind::Person));
+      if (in.kind == ItemKind::CeilingLamp) ++lamps[size_t(in.room)];
+    }
+    for (int n : lamps) CHECK(n == 1);
+  }
+}
+
+TEST_CASE("room sides: opposite, turns, spans and the direction into the room") {
+  using namespace ulr::worldgen;
+  const Rect room = {1, 2, 5, 4};
+  for (Side s : kSides) {
+    CAPTURE(int(s));
+    CHECK(opposite(opposite(s)) == s);
+    CHECK(opposite(s) != s);
+    CHECK(counterclockwise(clockwise(s)) == s);
+    CHECK(clockwise(clockwise(s)) == opposite(s));
+    CHECK(runs_along_x(s) == runs_along_x(opposite(s)));
+    CHECK(runs_along_x(s) != runs_along_x(clockwise(s)));
+    // facing_yaw points the way step_into_room moves.
+    Vec3 p = step_into_room({0, 0, 0}, s, 1.0f);
+    CHECK(p.x == doctest::Approx(std::cos(facing_yaw(s))).epsilon(1e-6));
+    CHECK(p.y == doctest::Approx(std::sin(facing_yaw(s))).epsilon(1e-6));
+    // A strip against side s spans [a, b) along it, reaches 0.5 m in and stays in the room.
+    const float a = side_start(room, s) + 0.5f, b = side_end(room, s) - 0.5f;
+    Rect r = wall_strip(room, s, a, b, 0.5f);
+    CHECK((runs_along_x(s) ? r.width() : r.depth()) == doctest::Approx(b - a));
+    CHECK((runs_along_x(s) ? r.depth() : r.width()) == doctest::Approx(0.5f));
+    CHECK((r.x0 >= room.x0 && r.x1 <= room.x1 && r.y0 >= room.y0 && r.y1 <= room.y1));
+    Rect same = against_wall(room, s, a, b - a, 0.5f);
+    CHECK((same.x0 == r.x0 && same.y0 == r.y0 && same.depth() == doctest::Approx(r.depth())));
+  }
+  CHECK(clockwise(Side::South) == Side::West);
+  CHECK(counterclockwise(Side::South) == Side::East);
+  CHECK(side_start(room, Side::South) == 1);
+  CHECK(side_end(room, Side::East) == 4);
+  Rect south = wall_strip(room, Side::South, 2, 3, 0.5f);
+  CHECK((south.x0 == 2 && south.x1 == 3 && south.y0 == 2 && south.y1 == 2.5f));
+  // random_side is one draw of below(4).
+  Rng a(9), b(9);
+  for (int i = 0; i < 20; ++i) CHECK(int(random_side(a)) == int(b.below(4)));
 }
