@@ -7,6 +7,8 @@
 #include "data/classes.h"
 #include "data/sensor.h"
 #include "engine/error.h"
+#include "engine/parallel.h"
+#include "engine/tensor.h"
 #include "eval/metrics.h"
 #include "models/ulrnet.h"
 
@@ -89,5 +91,9 @@ Segmentation Segmenter::segment_image(const uint8_t* rgb, int width, int height)
     throw Error(e.what());
   }
 }
+
+void set_threads(int n) { ulr::set_num_threads(n); }
+int threads() { return ulr::num_threads(); }
+void tune_system_allocator() { ulr::tune_system_allocator(); }
 
 }  // namespace ulrseg

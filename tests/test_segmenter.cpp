@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -76,6 +77,31 @@ TEST_CASE("Segmenter: concurrent calls give the single-thread results") {
     CHECK(parallel[size_t(i)].sr_rgb == serial[size_t(i)].sr_rgb);
     CHECK(serial[size_t(i)].classes.size() == 64 * 64);
   }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("Segmenter: the thread count is the calling thread's, and results do not depend on it") {
+  std::string path = tiny_weights(ulr::Method::Joint);
+  ulrseg::Segmenter seg(path);
+  const int before = ulrseg::threads();
+  ulrseg::set_threads(1);
+  CHECK(ulrseg::threads() == 1);
+  ulrseg::Segmentation one = seg.segment(frame(3).data(), 16, 16);
+  int other_thread = 0;
+  ulrseg::Segmentation three;
+  std::thread t([&] {
+    other_thread = ulrseg::threads();  // not this thread's 1
+    ulrseg::set_threads(3);
+    three = seg.segment(frame(3).data(), 16, 16);
+  });
+  t.join();
+  CHECK(other_thread == int(std::max(1u, std::thread::hardware_concurrency())));  // the default
+  CHECK(ulrseg::threads() == 1);
+  CHECK(three.classes == one.classes);
+  CHECK(three.sr_rgb == one.sr_rgb);
+  ulrseg::set_threads(0);
+  CHECK(ulrseg::threads() == 1);
+  ulrseg::set_threads(before);
   std::remove(path.c_str());
 }
 

@@ -55,4 +55,16 @@ class Segmenter {
   std::unique_ptr<Impl> impl_;
 };
 
+// Threads: segment() runs its layers on up to this many threads (the caller and workers of one
+// process-wide pool; a worker that is busy or descheduled is not waited for). The count belongs
+// to the calling thread: set it on each thread that calls segment(). Default: all hardware
+// threads. n < 1 counts as 1.
+void set_threads(int n);
+int threads();
+
+// Optional, for the whole process: tunes glibc's malloc as the `ulrseg` program does (large
+// blocks stay in the heap, freed memory is not trimmed back between calls). The library never
+// calls it itself, since it changes the host program's allocator. No effect without glibc.
+void tune_system_allocator();
+
 }  // namespace ulrseg
