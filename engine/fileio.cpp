@@ -73,7 +73,22 @@ int remove_stale_temp_files(const std::string& path) {
   return int(stale.size());
 }
 
+int64_t regular_file_size(const std::string& path, const char* what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw Error(path + ": cannot open: " + sys_error());
+  if (S_ISREG(st.st_mode)) return int64_t(st.st_size);
+  const char* kind = S_ISDIR(st.st_mode)                           ? "a folder"
+                     : S_ISFIFO(st.st_mode)                        ? "a FIFO"
+                     : S_ISSOCK(st.st_mode)                        ? "a socket"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                   : "a special file";
+  throw Error(path + ": " + kind + ", not " + what);
+}
+
 std::vector<unsigned char> read_file(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(path + ": a folder, not a file");
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw Error(path + ": cannot open: " + sys_error());
   std::vector<unsigned char> bytes;

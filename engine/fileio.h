@@ -14,7 +14,12 @@ void write_file_atomic(const std::string& path, const void* data, size_t size);
 // PATH.tmp.PID where PID is all digits and names no running process (a running one may be
 // writing). Returns how many it removed. Throws Error naming the file it cannot remove.
 int remove_stale_temp_files(const std::string& path);
-// Reads a whole file. Throws Error("PATH: cannot open: ...") when it cannot.
+// Size in bytes of the regular file `path`, examined before anything opens it (opening a FIFO
+// would wait for a writer forever). Throws Error("PATH: a FIFO, not WHAT") for a folder, FIFO,
+// socket or device, and Error("PATH: cannot open: ...") when it cannot be examined.
+int64_t regular_file_size(const std::string& path, const char* what = "a regular file");
+// Reads a whole file; a named pipe is read to its end (`--config <(...)` is one). Throws
+// Error("PATH: cannot open: ...") when it cannot, Error("PATH: a folder, not a file") for a folder.
 std::vector<unsigned char> read_file(const std::string& path);
 // Creates a folder and its parents (like mkdir -p). Throws Error naming the path on failure.
 void make_dirs(const std::string& path);

@@ -10,9 +10,7 @@
 // decompression bomb inside a small image) is refused instead of filling memory.
 #include "engine/image.h"
 
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -235,14 +233,6 @@ std::string size_text(int width, int height) {
 }
 
 // What a path is when it is not a regular file, for messages.
-const char* file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a folder";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-  return "a special file";
-}
-
 // Sets the allocation cap for one decode on this thread. The decoder's largest legitimate
 // buffers are its inflated PNG rows (at most twice the filtered data, 8 bytes a pixel for
 // 16-bit RGBA, when interlacing makes it grow), its JPEG components padded to whole blocks,
@@ -269,13 +259,9 @@ void append_bytes(void* context, void* data, int size) {
 }  // namespace
 
 ImageFile read_image_file(const std::string& path, int64_t max_pixels) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) throw Error(path + ": cannot open: " + std::strerror(errno));
-  // Before opening: opening a FIFO would wait for a writer forever.
-  if (!S_ISREG(st.st_mode))
-    throw Error(path + ": " + file_kind(st.st_mode) + ", not an image file");
-  if (int64_t(st.st_size) > kMaxImageFileBytes)
-    throw Error(path + ": file too large for an image (" + std::to_string(st.st_size) +
+  const int64_t size = regular_file_size(path, "an image file");
+  if (size > kMaxImageFileBytes)
+    throw Error(path + ": file too large for an image (" + std::to_string(size) +
                 " bytes, limit " + std::to_string(kMaxImageFileBytes) + ")");
   ImageFile file;
   file.path = path;

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/safetensors.h"
@@ -312,4 +315,17 @@ TEST_CASE("safetensors: a tensor above the engine's rank is refused when read") 
       make_file("{" + entry("deep", "F32", "[1,1,1,1,1,1]", "[0,4]") + "}", Bytes(4, 0)), "w.safetensors");
   CHECK_THROWS_WITH_AS(f.tensor("deep"),
                        "w.safetensors: tensor \"deep\" has rank 6, above the engine's limit of 5", Error);
+}
+
+TEST_CASE("a folder is not read as a file; regular_file_size names what a path is instead") {
+  const std::string dir = "/tmp/ulrseg_test_fifo_" + std::to_string(::getpid());
+  make_dirs(dir);
+  const std::string fifo = dir + "/w.safetensors";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH_AS(SafetensorsFile::read(dir), (dir + ": a folder, not a file").c_str(), Error);
+  // Checked before anything opens the FIFO (opening it would wait for a writer).
+  CHECK_THROWS_WITH_AS(regular_file_size(fifo, "a weights file"), (fifo + ": a FIFO, not a weights file").c_str(), Error);
+  CHECK_THROWS_WITH_AS(regular_file_size(dir), (dir + ": a folder, not a regular file").c_str(), Error);
+  std::remove(fifo.c_str());
+  ::rmdir(dir.c_str());
 }
