@@ -75,6 +75,7 @@ int cmd_train(int argc, char** argv) {
 
   cfg.validate();
   cfg.require_teacher();
+  if (resume) checkpoint_to_resume(out);  // fail before minutes of rendering, not after
   std::fprintf(stderr, "rendering %d training and %d validation views...\n", cfg.train_views, cfg.val_views);
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);

@@ -60,6 +60,10 @@ rc=$?
 "$bin" train --config "$tiny" --set steps=100000 --out "$tmp/sig" --resume --stop-after 2 >"$tmp/resume.out" 2>/dev/null ||
   fail "resume after Ctrl-C failed"
 grep -q "stopped (checkpoint saved" "$tmp/resume.out" || fail "resume output: $(cat "$tmp/resume.out")"
+# --resume without a checkpoint: one line naming the folder, before any view is rendered, and
+# no folder made.
+expect_error 1 "$tmp/none: no checkpoint to resume" "$bin" train --config "$tiny" --out "$tmp/none" --resume
+[ ! -e "$tmp/none" ] || fail "--resume without a checkpoint created $tmp/none"
 
 # Bad input: each one line naming the file or flag, non-zero exit.
 expect_error 2 "--weights: required" "$bin" infer --input "$tmp/ulr/images" --out "$tmp/x"

@@ -19,17 +19,17 @@ namespace ulr {
 
 // ---- the run folder ------------------------------------------------------------------------
 
-namespace {
-
-// The files train() writes in a run folder.
-const char* const kRunFiles[] = {"config.json", "metrics.jsonl", "checkpoint.safetensors", "best.safetensors"};
-
-// The checkpoint --resume continues from. Throws Error naming the folder when there is none.
 std::string checkpoint_to_resume(const std::string& dir) {
   const std::string path = dir + "/checkpoint.safetensors";
   if (!file_exists(path)) throw Error(dir + ": no checkpoint to resume (" + path + " does not exist)");
   return path;
 }
+
+namespace {
+
+// The files train() writes in a run folder.
+const char* const kRunFiles[] = {"config.json", "metrics.jsonl", "checkpoint.safetensors", "best.safetensors"};
+
 
 // Cuts metrics.jsonl back to the lines logged up to `step`: a run killed after its last
 // checkpoint logged steps that the resumed run logs again. Lines are appended in step order, so

@@ -124,6 +124,10 @@ struct TrainResult {
 TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSet& val_set,
                   const TrainOptions& opt);
 
+// The checkpoint `--resume` continues from in run folder `dir`. Throws Error naming the folder
+// when there is none (a program calls it before rendering any view).
+std::string checkpoint_to_resume(const std::string& dir);
+
 // Renders (synthetic) or loads (folder) the views a config asks for, at the model's HR size.
 ViewSet load_views(const TrainConfig& cfg, const std::string& split, int64_t count);
 
