@@ -1,6 +1,6 @@
 // `ulrseg eval`: segmentation metrics of one or more weights files on the same views. Reads the
 // flags, loads every model (refusing models that segment at different sizes), evaluates each,
-// and prints the EvalReport (eval/report.h) as text, markdown or JSON.
+// and prints the EvalReport (train/eval_report.h) as text, markdown or JSON.
 #include <cstdio>
 #include <memory>
 
@@ -8,7 +8,7 @@
 #include "apps/commands.h"
 #include "engine/error.h"
 #include "engine/image.h"
-#include "eval/report.h"
+#include "train/eval_report.h"
 
 namespace ulr::cli {
 

@@ -1,10 +1,10 @@
-// eval/report: the three printings of `ulrseg eval`'s report, byte for byte, from fixed numbers.
+// train/eval_report: the three printings of `ulrseg eval`'s report, byte for byte, from fixed numbers.
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <string>
 
-#include "eval/report.h"
+#include "train/eval_report.h"
 #include "train/config.h"
 
 using namespace ulr;

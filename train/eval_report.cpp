@@ -1,4 +1,4 @@
-#include "eval/report.h"
+#include "train/eval_report.h"
 
 #include <cmath>
 #include <string>
