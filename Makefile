@@ -3,7 +3,8 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh
+.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh \
+        deps-clang test-asan fuzz
 
 all: build
 
@@ -41,6 +42,32 @@ parity-fresh: build
 	@ULRSEG_WITH_TORCH=1 bash scripts/deps.sh
 	/usr/bin/python3 tools/reference/make_fixtures.py --seed $(SEED) --out $(BUILD)/fixtures-$(SEED)
 	ULRSEG_FIXTURES=$(BUILD)/fixtures-$(SEED) $(BUILD)/test_parity
+
+# Sanitizers and fuzzing, with clang (installed by `ULRSEG_WITH_CLANG=1 scripts/deps.sh`), each in
+# its own build folder. test-asan: the whole suite under ASan + UBSan. fuzz: every target of
+# tests/fuzz/ for FUZZ_SECONDS on its seed corpus; fails when one finds a crash.
+CLANG_CXX    ?= clang++-14
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+UBSAN_SUPPRESSIONS = $(CURDIR)/tests/sanitizers/ubsan.supp
+
+deps-clang:
+	@ULRSEG_WITH_CLANG=1 bash scripts/deps.sh
+
+test-asan: deps-clang
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=$(CLANG_CXX) \
+	  -DULRSEG_SANITIZE=ON $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(UBSAN_SUPPRESSIONS) \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps-clang
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=$(CLANG_CXX) \
+	  -DULRSEG_FUZZ=ON $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)
