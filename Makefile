@@ -3,7 +3,8 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh loc
+.PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh loc \
+        deps-clang test-asan fuzz
 
 all: build
 
@@ -45,6 +46,32 @@ parity-fresh: build
 # Lines of code by folder and the largest files (REV=... for a past commit).
 loc:
 	@bash scripts/loc.sh $(REV)
+
+# Sanitizers and fuzzing, with clang (installed by `ULRSEG_WITH_CLANG=1 scripts/deps.sh`), each in
+# its own build folder. test-asan: the whole suite under ASan + UBSan. fuzz: every target of
+# tests/fuzz/ for FUZZ_SECONDS on its seed corpus; fails when one finds a crash.
+CLANG_CXX    ?= clang++-14
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+UBSAN_SUPPRESSIONS = $(CURDIR)/tests/sanitizers/ubsan.supp
+
+deps-clang:
+	@ULRSEG_WITH_CLANG=1 bash scripts/deps.sh
+
+test-asan: deps-clang
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=$(CLANG_CXX) \
+	  -DULRSEG_SANITIZE=ON $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(UBSAN_SUPPRESSIONS) \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps-clang
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=$(CLANG_CXX) \
+	  -DULRSEG_FUZZ=ON $(CMAKE_FLAGS) > /dev/null
+	@cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

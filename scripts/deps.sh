@@ -3,14 +3,21 @@
 # is already installed is left alone, so a second run does nothing and needs no network.
 set -euo pipefail
 need=()
-for pkg in cmake g++ make libeigen3-dev libxsimd-dev libstb-dev doctest-dev; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-# PyTorch is only for regenerating fixtures and the side-by-side benchmark: ULRSEG_WITH_TORCH=1.
-if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
-  for pkg in python3-torch python3-numpy; do
+# want PKG...: adds the packages that are not installed yet to $need.
+want() {
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
   done
+}
+want cmake g++ make libeigen3-dev libxsimd-dev libstb-dev doctest-dev
+# PyTorch is only for regenerating fixtures and the side-by-side benchmark: ULRSEG_WITH_TORCH=1.
+if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
+  want python3-torch python3-numpy
+fi
+# clang with its sanitizer runtimes, libFuzzer and OpenMP is only for `make test-asan` and
+# `make fuzz`: ULRSEG_WITH_CLANG=1.
+if [ "${ULRSEG_WITH_CLANG:-0}" = 1 ]; then
+  want clang-14 libclang-rt-14-dev libomp-14-dev
 fi
 # A clang++ build (cmake -DCMAKE_CXX_COMPILER=clang++) needs clang's OpenMP: ULRSEG_WITH_CLANG=1.
 if [ "${ULRSEG_WITH_CLANG:-0}" = 1 ]; then
