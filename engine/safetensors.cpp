@@ -137,6 +137,7 @@ namespace {
 SafetensorsEntry parse_entry(const std::string& label, const std::string& name, const Json& v,
                              uint64_t data_size) {
   const std::string where = label + ": tensor " + quoted(name) + ": ";
+  if (name.empty()) throw Error(where + "empty name");  // as the writer refuses it
   if (!v.is_object()) throw Error(where + "entry is not an object");
   for (auto& [key, value] : v.members())
     if (key != "dtype" && key != "shape" && key != "data_offsets")

@@ -14,16 +14,10 @@ want cmake g++ make libeigen3-dev libxsimd-dev libstb-dev doctest-dev
 if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
   want python3-torch python3-numpy
 fi
-# clang with its sanitizer runtimes, libFuzzer and OpenMP is only for `make test-asan` and
-# `make fuzz`: ULRSEG_WITH_CLANG=1.
+# clang with its sanitizer runtimes and libFuzzer is only for a clang build, `make test-asan`
+# and `make fuzz`: ULRSEG_WITH_CLANG=1.
 if [ "${ULRSEG_WITH_CLANG:-0}" = 1 ]; then
-  want clang-14 libclang-rt-14-dev libomp-14-dev
-fi
-# A clang++ build (cmake -DCMAKE_CXX_COMPILER=clang++) needs clang's OpenMP: ULRSEG_WITH_CLANG=1.
-if [ "${ULRSEG_WITH_CLANG:-0}" = 1 ]; then
-  for pkg in clang libomp-14-dev; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-  done
+  want clang-14 libclang-rt-14-dev
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps.sh: installing ${need[*]}"
