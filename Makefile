@@ -49,11 +49,13 @@ loc:
 
 # Sanitizers and fuzzing, with clang (installed by `ULRSEG_WITH_CLANG=1 scripts/deps.sh`), each in
 # its own build folder. test-asan: the whole suite under ASan + UBSan. fuzz: every target of
-# tests/fuzz/ for FUZZ_SECONDS on its seed corpus; fails when one finds a crash.
+# tests/fuzz/ for FUZZ_SECONDS on its seed corpus, FUZZ_JOBS at a time; fails when one finds a
+# crash.
 CLANG_CXX    ?= clang++-14
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
 UBSAN_SUPPRESSIONS = $(CURDIR)/tests/sanitizers/ubsan.supp
 
 deps-clang:
@@ -71,7 +73,7 @@ fuzz: deps-clang
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=$(CLANG_CXX) \
 	  -DULRSEG_FUZZ=ON $(CMAKE_FLAGS) > /dev/null
 	@cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
-	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 clean:
 	rm -rf $(BUILD)

@@ -44,8 +44,11 @@ struct Job {
   void* context;
   int64_t chunks;
   int helpers_wanted;             // workers that may join: the caller's thread count - 1
-  std::atomic<int64_t> next{0};   // next chunk to hand out
-  int helpers = 0;                // workers inside the job (guarded by the pool's mutex)
+  // The chunks not handed out yet, [front, back): the caller takes them from the front, helpers
+  // from the back, so each thread runs a contiguous run of chunks (as a static split would) and
+  // they meet wherever the work is balanced. front in the low 32 bits, back in the high.
+  std::atomic<uint64_t> left{0};
+  std::atomic<int> helpers{0};    // workers inside the job (they join under the pool's mutex)
   std::exception_ptr error;       // first exception a chunk threw (guarded by the pool's mutex)
 };
 
@@ -59,10 +62,11 @@ class Pool {
   void run(Job& job);
 
  private:
-  void take_chunks(Job& job);
+  void take_chunks(Job& job, bool from_front);
   Job* joinable_job();  // requires mutex_
   void worker_loop();
   bool spin_until_posted(uint64_t seen) const;
+  void wait_for_helpers(Job& job);
 
   std::mutex mutex_;
   std::condition_variable work_cv_;  // a job was posted, or the pool stops
@@ -83,15 +87,27 @@ Pool::~Pool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void Pool::take_chunks(Job& job) {
+// Hands out one chunk from the front or the back of what is left; -1 when nothing is.
+int64_t take_one(Job& job, bool from_front) {
+  uint64_t left = job.left.load(std::memory_order_relaxed);
+  while (true) {
+    const uint64_t front = left & 0xffffffffu, back = left >> 32;
+    if (front >= back) return -1;
+    const uint64_t taken = from_front ? left + 1 : left - (uint64_t(1) << 32);
+    if (job.left.compare_exchange_weak(left, taken, std::memory_order_relaxed))
+      return int64_t(from_front ? front : back - 1);
+  }
+}
+
+void Pool::take_chunks(Job& job, bool from_front) {
   t_in_chunk = true;
-  for (int64_t c; (c = job.next.fetch_add(1, std::memory_order_relaxed)) < job.chunks;) {
+  for (int64_t c; (c = take_one(job, from_front)) >= 0;) {
     try {
       job.fn(job.context, c);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!job.error) job.error = std::current_exception();
-      job.next.store(job.chunks, std::memory_order_relaxed);  // skip the chunks not yet started
+      job.left.store(0, std::memory_order_relaxed);  // skip the chunks not yet started
     }
   }
   t_in_chunk = false;
@@ -99,8 +115,9 @@ void Pool::take_chunks(Job& job) {
 
 Job* Pool::joinable_job() {
   for (Job* job : jobs_)
-    if (job->helpers < job->helpers_wanted &&
-        job->next.load(std::memory_order_relaxed) < job->chunks)
+    if (job->helpers.load(std::memory_order_relaxed) < job->helpers_wanted &&
+        (job->left.load(std::memory_order_relaxed) & 0xffffffffu) <
+            (job->left.load(std::memory_order_relaxed) >> 32))
       return job;
   return nullptr;
 }
@@ -118,11 +135,14 @@ void Pool::worker_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
     if (Job* job = joinable_job()) {
-      ++job->helpers;
+      job->helpers.fetch_add(1, std::memory_order_relaxed);
       lock.unlock();
-      take_chunks(*job);
+      take_chunks(*job, /*from_front=*/false);
+      // The last touch of *job: once the count is 0 the caller may return and free it. The
+      // notification goes through the pool's mutex, so a caller about to sleep cannot miss it.
+      const bool last = job->helpers.fetch_sub(1, std::memory_order_acq_rel) == 1;
       lock.lock();
-      if (--job->helpers == 0) done_cv_.notify_all();  // the last touch of *job
+      if (last) done_cv_.notify_all();
       continue;
     }
     const uint64_t seen = posted_.load(std::memory_order_relaxed);
@@ -147,15 +167,26 @@ void Pool::run(Job& job) {
     wake = sleeping_ > 0;
   }
   if (wake) work_cv_.notify_all();
-  take_chunks(job);
-  std::exception_ptr error;
+  take_chunks(job, /*from_front=*/true);
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
-    done_cv_.wait(lock, [&] { return job.helpers == 0; });
-    error = job.error;
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));  // no worker joins after this
   }
-  if (error) std::rethrow_exception(error);
+  wait_for_helpers(job);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+// The helpers still inside a job are each finishing the one chunk they hold: spin for them
+// a while (a sleep and wake-up would cost more than most chunks), then sleep.
+void Pool::wait_for_helpers(Job& job) {
+  const auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  for (int i = 1;; ++i) {
+    if (job.helpers.load(std::memory_order_acquire) == 0) return;
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > until) break;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_cv_.wait(lock, [&] { return job.helpers.load(std::memory_order_acquire) == 0; });
 }
 
 }  // namespace
@@ -166,10 +197,15 @@ bool in_parallel() { return t_in_chunk; }
 
 namespace detail {
 void run_chunks(int64_t chunks, ChunkFn fn, void* context) {
+  if (chunks > int64_t(0xffffffff)) {  // more chunks than a Job counts: more than any tensor has
+    for (int64_t c = 0; c < chunks; ++c) fn(context, c);
+    return;
+  }
   Job job;
   job.fn = fn;
   job.context = context;
   job.chunks = chunks;
+  job.left.store(uint64_t(chunks) << 32);  // front 0, back = chunks
   job.helpers_wanted = int(std::min<int64_t>(num_threads(), chunks)) - 1;
   Pool::instance().run(job);
 }
