@@ -237,7 +237,9 @@ Json fields_to_json(const Field (&table)[N], const Config& c) {
 template <class Config, class Field, size_t N>
 void fields_from_json(const Field (&table)[N], const Json& j, const std::string& label, const std::string& prefix,
                       Config& c) {
-  for (const auto& [key, v] : j.members()) {
+  for (const auto& member : j.members()) {  // not a structured binding: lambdas cannot capture one in C++17
+    const std::string& key = member.first;
+    const Json& v = member.second;
     const Field* f = find_field(table, key);
     if (!f) throw Error(label + ": unknown key '" + prefix + key + "'");
     std::visit([&](auto Config::*m) { read_value(v, label, prefix + key, f->lo, f->hi, c.*m); }, f->member);
