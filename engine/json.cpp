@@ -423,9 +423,18 @@ Json Json::parse(const std::string& text, const std::string& label) {
 
 // ---- Serializer ---------------------------------------------------------------------------
 
+// Code points that are valid in a JSON string but act on a terminal or on how text is shown:
+// DEL, the C1 controls, the line and paragraph separators and the bidirectional controls. dump
+// writes them as \u escapes, so JSON output quoting a hostile file is safe to print as it is.
+static bool shown_escaped(uint32_t cp) {
+  return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+         (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static void dump_string(const std::string& s, std::string& out) {
   out += '"';
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = s[i];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -434,14 +443,25 @@ static void dump_string(const std::string& s, std::string& out) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
+      default: {
+        // The code point of a 1- to 3-byte UTF-8 sequence starting here (every code point
+        // shown_escaped names is one); anything else passes through byte by byte.
+        auto continuation = [&](size_t k) { return k < s.size() && (uint8_t(s[k]) & 0xc0u) == 0x80u; };
+        uint32_t cp = c, len = 1;
+        if (c >= 0xc2 && c <= 0xdf && continuation(i + 1))
+          cp = ((c & 0x1fu) << 6) | (uint8_t(s[i + 1]) & 0x3fu), len = 2;
+        else if (c >= 0xe0 && c <= 0xef && continuation(i + 1) && continuation(i + 2))
+          cp = ((c & 0x0fu) << 12) | ((uint8_t(s[i + 1]) & 0x3fu) << 6) | (uint8_t(s[i + 2]) & 0x3fu),
+          len = 3;
+        if (c < 0x20 || (shown_escaped(cp) && (len > 1 || c < 0x80))) {  // a lone byte stays
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(cp));
           out += buf;
+          i += len - 1;
         } else {
           out += char(c);
         }
+      }
     }
   }
   out += '"';

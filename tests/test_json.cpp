@@ -136,3 +136,17 @@ TEST_CASE("json rejects hostile nesting without exhausting the stack") {
   for (int i = 0; i < 300; ++i) objects += "{\"a\":";
   CHECK(parse_error(objects).find("nesting deeper than 256 levels") != std::string::npos);
 }
+
+TEST_CASE("json dump escapes what acts on a terminal (DEL, C1, separators, bidi) and reads back equal") {
+  const std::string hostile = std::string("a\x7f") + "\xc2\x9b" + "1m" + "\xe2\x80\xae" + "x" +
+                              "\xe2\x80\xa8" + "\xe2\x81\xa6" + "é€";  // é and € stay as they are
+  Json j = Json::object();
+  j.set("name", hostile);
+  const std::string text = j.dump();
+  CHECK(text == "{\"name\":\"a\\u007f\\u009b1m\\u202ex\\u2028\\u2066é€\"}");
+  CHECK(Json::parse(text).get("name").as_string() == hostile);
+  // Bytes that are not UTF-8 (only code can make such a string) pass through unchanged.
+  Json k = Json::object();
+  k.set("raw", std::string("\x85\xc2" "A"));
+  CHECK(k.dump() == "{\"raw\":\"\x85\xc2" "A\"}");
+}
