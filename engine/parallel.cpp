@@ -1,8 +1,8 @@
 // The worker pool behind parallel_for (see parallel.h for what it promises).
 //
 // A parallel_for posts a Job, notifies the workers and takes chunks itself. A free worker joins a
-// job that still has chunks and room for a helper, and takes chunks from the same counter. When
-// the counter is exhausted the caller withdraws the job (no worker can join after that) and waits
+// job that still has chunks and room for a helper, and takes chunks from the other end. When
+// none is left the caller withdraws the job (no worker can join after that) and waits
 // for the helpers already inside it: each is finishing at most the chunk it holds.
 #include "engine/parallel.h"
 
@@ -42,7 +42,6 @@ inline void cpu_relax() {
 struct Job {
   detail::ChunkFn fn;
   void* context;
-  int64_t chunks;
   int helpers_wanted;             // workers that may join: the caller's thread count - 1
   // The chunks not handed out yet, [front, back): the caller takes them from the front, helpers
   // from the back, so each thread runs a contiguous run of chunks (as a static split would) and
@@ -87,6 +86,11 @@ Pool::~Pool() {
   for (std::thread& t : workers_) t.join();
 }
 
+bool has_chunks_left(const Job& job) {
+  const uint64_t left = job.left.load(std::memory_order_relaxed);
+  return (left & 0xffffffffu) < (left >> 32);
+}
+
 // Hands out one chunk from the front or the back of what is left; -1 when nothing is.
 int64_t take_one(Job& job, bool from_front) {
   uint64_t left = job.left.load(std::memory_order_relaxed);
@@ -115,9 +119,7 @@ void Pool::take_chunks(Job& job, bool from_front) {
 
 Job* Pool::joinable_job() {
   for (Job* job : jobs_)
-    if (job->helpers.load(std::memory_order_relaxed) < job->helpers_wanted &&
-        (job->left.load(std::memory_order_relaxed) & 0xffffffffu) <
-            (job->left.load(std::memory_order_relaxed) >> 32))
+    if (job->helpers.load(std::memory_order_relaxed) < job->helpers_wanted && has_chunks_left(*job))
       return job;
   return nullptr;
 }
@@ -204,7 +206,6 @@ void run_chunks(int64_t chunks, ChunkFn fn, void* context) {
   Job job;
   job.fn = fn;
   job.context = context;
-  job.chunks = chunks;
   job.left.store(uint64_t(chunks) << 32);  // front 0, back = chunks
   job.helpers_wanted = int(std::min<int64_t>(num_threads(), chunks)) - 1;
   Pool::instance().run(job);

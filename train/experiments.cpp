@@ -64,13 +64,9 @@ Keyed canonical(const RunScore& r) {
   return k;
 }
 
-std::string value_text(const Json& v) {
-  if (v.is_string()) return v.as_string();
-  if (!v.is_number()) return v.dump();
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v.as_number());  // configs hold floats: 0.9, not 0.899999976
-  return buf;
-}
+// A config value in a label: strings bare, the rest as `train --help` shows defaults (floats as
+// 0.9, not 0.899999976).
+std::string value_text(const Json& v) { return v.is_string() ? v.as_string() : default_text(v); }
 }  // namespace
 
 std::vector<SeedGroup> group_by_seed(const std::vector<RunScore>& scores) {
