@@ -31,10 +31,12 @@ demo: build
 weights: build
 	@THREADS=$(JOBS) bash scripts/train_weights.sh $(BUILD)/ulrseg
 
-# Regenerates the committed PyTorch fixtures (needs Debian's python3-torch).
+# Regenerates the committed fixtures: PyTorch's (Debian's python3-torch) and the metrics'
+# (NumPy and scikit-image, python3-skimage).
 fixtures:
 	@ULRSEG_WITH_TORCH=1 bash scripts/deps.sh
 	/usr/bin/python3 tools/reference/make_fixtures.py --seed 1 --out tests/fixtures
+	/usr/bin/python3 tools/reference/metrics_reference.py --seed 1 --out tests/fixtures
 
 # Parity against fixtures freshly made with another seed: SEED=7 make parity-fresh
 SEED ?= $(shell date +%s)

@@ -90,6 +90,12 @@ double ConfusionMatrix::fwiou() const {
   return s;
 }
 
+double view_miou(const uint8_t* gt, const uint8_t* pred, int64_t n, int num_classes, int ignore_index) {
+  ConfusionMatrix cm(num_classes, ignore_index);
+  cm.add(gt, pred, n);
+  return cm.miou();
+}
+
 static Json number_or_null(double v) { return std::isnan(v) ? Json() : Json(v); }
 
 Json ConfusionMatrix::to_json() const {

@@ -43,14 +43,25 @@ class ConfusionMatrix {
   std::vector<uint64_t> cm_;
 };
 
+// mIoU of one view on its own: the mIoU of the confusion matrix of its n pixels (classes absent
+// from both its ground truth and its prediction skipped; NaN when every pixel is ignored). The
+// unit of a paired comparison of two models over the same views. Throws as add() does.
+double view_miou(const uint8_t* gt, const uint8_t* pred, int64_t n, int num_classes, int ignore_index = 255);
+
 // Argmax over the class dim of logits (N,K,H,W) -> (N,H,W).
 Labels argmax_classes(const Tensor& logits);
 
-// PSNR in dB of images in [0,1] (any equal shapes): 10 log10(1 / MSE); +inf when identical.
+// PSNR in dB of images in [0,1] (any equal shapes): 10 log10(1 / MSE), the MSE over every
+// element (all channels and images pooled); +inf when identical. skimage's
+// peak_signal_noise_ratio(a, b, data_range=1) on the same array.
 double psnr(const Tensor& a, const Tensor& b);
-// Mean SSIM over channels and images of (N,C,H,W) tensors in [0,1]: Gaussian window 11, sigma
-// 1.5, C1 = 0.01^2, C2 = 0.03^2, valid region only (as skimage/pytorch-msssim with
-// data_range 1); windows shrink to the image size for small images.
+// Mean SSIM of (N,C,H,W) tensors in [0,1], in double: each channel of each image on its own
+// (no colour conversion), a Gaussian window of 11 taps and sigma 1.5 (normalised to sum 1),
+// population (co)variances, C1 = 0.01^2, C2 = 0.03^2 (data range 1), averaged over every window
+// wholly inside the image, then over channels and images. skimage's structural_similarity(a, b,
+// channel_axis=0, data_range=1, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+// per image, to ~1e-14. Sides under 11 pixels: the window shrinks to the smaller side (still
+// sigma 1.5), where skimage refuses the image.
 double ssim(const Tensor& a, const Tensor& b);
 
 }  // namespace ulr

@@ -12,7 +12,7 @@ want() {
 want cmake g++ make libeigen3-dev libxsimd-dev libstb-dev doctest-dev
 # PyTorch is only for regenerating fixtures and the side-by-side benchmark: ULRSEG_WITH_TORCH=1.
 if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
-  want python3-torch python3-numpy
+  want python3-torch python3-numpy python3-skimage
 fi
 # clang with its sanitizer runtimes and libFuzzer is only for a clang build, `make test-asan`
 # and `make fuzz`: ULRSEG_WITH_CLANG=1.
