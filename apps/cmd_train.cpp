@@ -14,8 +14,8 @@ namespace ulr::cli {
 static const char* kTrainHelp =
     "usage: ulrseg train --config FILE [--set key=value]... --out DIR [--resume] [--dry-run]\n"
     "                    [--stop-after N] [--threads N] [--seed K]\n\n"
-    "Trains one method (joint | fjl1 | mmt1 | hr) as the config says. DIR receives config.json,\n"
-    "metrics.jsonl, checkpoint.safetensors and best.safetensors (best validation mIoU).\n"
+    "Trains one method (joint | fjl1 | mmt1 | hr | pp1 | pp2 | mmt2) as the config says. DIR receives\n"
+    "config.json, metrics.jsonl, checkpoint.safetensors and best.safetensors (best validation mIoU).\n"
     "--set overrides any config key (model.KEY for the model), e.g. --set steps=2000.\n"
     "--seed K sets the key seed (after the --set overrides).\n"
     "--dry-run prints the resolved config and each network's parameters and FLOPs per layer.\n"

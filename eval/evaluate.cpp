@@ -26,6 +26,9 @@ EvalResult evaluate_model(const ULRNet& net, const ViewSet& views, const SensorO
     ULRNetOutput out = net.forward(input);
     Labels pred = argmax_classes(out.logits);
     r.cm.add(views.labels.data.data() + begin * H * W, pred.data.data(), n * H * W);
+    for (int64_t i = 0; i < n; ++i)
+      r.view_miou.push_back(view_miou(views.labels.data.data() + (begin + i) * H * W, pred.data.data() + i * H * W,
+                                      H * W, net.config().num_classes));
     if (net.method() != Method::Hr) {
       Tensor sr = clamp(out.sr, 0.0f, 1.0f);
       for (int64_t i = 0; i < n; ++i) {  // per-image scores, averaged over images

@@ -2,6 +2,7 @@
 // the HR size, and PSNR/SSIM of the image S saw (SR output or bicubic upsample) against HR.
 #pragma once
 #include <algorithm>
+#include <vector>
 
 #include "data/sensor.h"
 #include "data/views.h"
@@ -15,6 +16,7 @@ struct EvalResult {
   double psnr = 0, ssim = 0;  // of the image S saw vs HR; 0 for method hr
   int64_t frames = 0;
   double seconds = 0;
+  std::vector<double> view_miou;  // per view: the mIoU of its own confusion matrix, in view order
   Json to_json() const;       // cm.to_json() plus psnr, ssim, frames
   double frames_per_second() const { return double(frames) / std::max(seconds, 1e-9); }
 };

@@ -13,9 +13,18 @@ const char* method_name(Method m) {
     case Method::Fjl1: return "fjl1";
     case Method::Mmt1: return "mmt1";
     case Method::Hr: return "hr";
+    case Method::Pp1: return "pp1";
+    case Method::Pp2: return "pp2";
+    case Method::Mmt2: return "mmt2";
   }
   return "?";
 }
+
+bool method_has_g(Method m) {
+  return m == Method::Joint || m == Method::Fjl1 || m == Method::Pp2 || m == Method::Mmt2;
+}
+
+bool method_uses_hr_segmenter(Method m) { return m == Method::Pp1 || m == Method::Pp2 || m == Method::Mmt2; }
 
 Method parse_method(const std::string& s, const std::string& where) {
   return parse_enum<Method>(Json(s), where + ": method");

@@ -50,12 +50,20 @@ template <class E> E parse_enum(const Json& v, const std::string& where) {
 //   fjl1   joint G + S with MSE + CE only (no AFE, no SAD)
 //   mmt1   bicubic-upsampled ULR -> S only
 //   hr     S on the HR views (the upper bound, and the AFE teacher)
-enum class Method { Joint, Fjl1, Mmt1, Hr };
+//   pp1    bicubic-upsampled ULR -> the S of an hr model, frozen (nothing trained)
+//   pp2    G trained for super-resolution alone (pixel loss) -> the S of an hr model, frozen
+//   mmt2   G trained through the frozen S of an hr model (MSE + CE)
+enum class Method { Joint, Fjl1, Mmt1, Hr, Pp1, Pp2, Mmt2 };
 const char* method_name(Method m);
-// Parses a method name; throws Error("<where>: method: expected joint, fjl1, mmt1 or hr, got ...").
+// Whether the pipeline has a G (joint, fjl1, pp2, mmt2); the others bicubic-upsample (mmt1,
+// pp1) or see the HR view (hr).
+bool method_has_g(Method m);
+// Whether S is taken frozen from an hr model (pp1, pp2, mmt2: the config's "teacher").
+bool method_uses_hr_segmenter(Method m);
+// Parses a method name; throws Error("<where>: method: expected joint, fjl1, ... or mmt2, got ...").
 Method parse_method(const std::string& name, const std::string& where);
 template <> struct EnumNames<Method> {
-  static constexpr int count = 4;
+  static constexpr int count = 7;
   static const char* name(Method m) { return method_name(m); }
 };
 

@@ -11,7 +11,7 @@ namespace ulr {
 
 ULRNet::ULRNet(Method method, const ModelConfig& cfg, uint64_t seed) : method_(method), cfg_(cfg) {
   Rng rng(seed, 0x6d6f64656cULL);
-  if (method == Method::Joint || method == Method::Fjl1) g_ = std::make_unique<SRNet>(cfg, rng, "g");
+  if (method_has_g(method)) g_ = std::make_unique<SRNet>(cfg, rng, "g");
   s_ = std::make_unique<SegNet>(cfg, rng, "s");
 }
 

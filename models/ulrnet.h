@@ -1,6 +1,6 @@
 // ULRNet: the deployable pipeline, a ULR frame in and a segmentation out, for every method:
-//   joint / fjl1  S(G(ulr))
-//   mmt1          S(bicubic_upsample(ulr))
+//   joint / fjl1 / pp2 / mmt2  S(G(ulr))
+//   mmt1 / pp1                 S(bicubic_upsample(ulr))
 //   hr            S(hr image)          (the upper bound: it sees the HR view, not the ULR frame)
 // Weights files (safetensors) hold "g.*" (when there is a G) and "s.*" tensors and metadata:
 // format "ulrseg-weights", version, method, model (config JSON), classes (JSON list of names),

@@ -138,14 +138,14 @@ TEST_CASE("config tables: every key round-trips through --set") {
 }
 
 TEST_CASE("config enums: each value's name reads back; others are errors listing the names") {
-  for (Method m : {Method::Joint, Method::Fjl1, Method::Mmt1, Method::Hr})
+  for (Method m : {Method::Joint, Method::Fjl1, Method::Mmt1, Method::Hr, Method::Pp1, Method::Pp2, Method::Mmt2})
     CHECK(parse_method(method_name(m), "x") == m);
   for (Schedule s : {Schedule::Cosine, Schedule::Constant}) CHECK(parse_enum<Schedule>(value_json(s), "x") == s);
   for (SadFake s : {SadFake::Soft, SadFake::Hard}) CHECK(parse_enum<SadFake>(value_json(s), "x") == s);
   for (SensorMode s : {SensorMode::Area, SensorMode::Bicubic}) CHECK(parse_enum<SensorMode>(value_json(s), "x") == s);
   CHECK(train_error(R"({"schedule":"linear"})") == "cfg.json: schedule: expected cosine or constant, got \"linear\"");
   CHECK(train_error(R"({"sad_fake":1})") == "cfg.json: sad_fake: expected soft or hard, got 1");
-  CHECK(train_error(R"({"method":"magic"})") == "cfg.json: method: expected joint, fjl1, mmt1 or hr, got \"magic\"");
+  CHECK(train_error(R"({"method":"magic"})") == "cfg.json: method: expected joint, fjl1, mmt1, hr, pp1, pp2 or mmt2, got \"magic\"");
 }
 
 TEST_CASE("config: zero heads or groups are range errors, not a division by zero") {

@@ -218,7 +218,7 @@ TEST_CASE("bad weights files are rejected with one clear line") {
     w.set_metadata("method", "magic");
     w.set_metadata("model", cfg.to_json().dump());
     w.write(path);
-    CHECK_THROWS_WITH(ULRNet::load(path), doctest::Contains(": method: expected joint, fjl1, mmt1 or hr, got \"magic\""));
+    CHECK_THROWS_WITH(ULRNet::load(path), doctest::Contains(": method: expected joint, fjl1, mmt1, hr, pp1, pp2 or mmt2, got \"magic\""));
     Json m = cfg.to_json();
     m.set("g_chanels", 3);
     w.set_metadata("method", "joint");

@@ -390,7 +390,7 @@ TEST_CASE("config: unknown keys and bad values name the key") {
   CHECK_THROWS_WITH(c.set("steps=-3"), doctest::Contains("steps"));
   CHECK_THROWS_WITH(c.set("model.scale=3"), doctest::Contains("scale must be 2, 4 or 8"));
   CHECK_THROWS_WITH(c.set("sensor=fisheye"), doctest::Contains("sensor: expected area or bicubic, got \"fisheye\""));
-  CHECK_THROWS_WITH(c.set("method=magic"), doctest::Contains("method: expected joint, fjl1, mmt1 or hr, got \"magic\""));
+  CHECK_THROWS_WITH(c.set("method=magic"), doctest::Contains("method: expected joint, fjl1, mmt1, hr, pp1, pp2 or mmt2, got \"magic\""));
   CHECK_THROWS_WITH(c.set("sad_real_tau=1.5"), doctest::Contains("sad_real_tau"));
   CHECK_THROWS_WITH(c.set("sad_fake=sharp"), doctest::Contains("sad_fake: expected soft or hard, got \"sharp\""));
   c.set("sad_fake=hard");

@@ -60,6 +60,9 @@ void TrainConfig::require_teacher() const {
   if (uses_feature_loss() && teacher.empty())
     throw Error("config: teacher: the joint method's feature loss needs the weights of an 'hr' run "
                 "(set teacher=PATH, or use_afe=false)");
+  if (method_uses_hr_segmenter(method) && teacher.empty())
+    throw Error(std::string("config: teacher: method ") + method_name(method) +
+                " takes its S from the weights of an 'hr' run (set teacher=PATH)");
 }
 
 SensorOptions TrainConfig::sensor_options(bool with_noise) const {
@@ -76,6 +79,9 @@ void TrainConfig::validate(const std::string& label) const {
   if (train_views < batch)
     throw Error(label + ": train_views (" + std::to_string(train_views) + ") must be at least batch (" +
                 std::to_string(batch) + ")");
+  if (method == Method::Pp1 && (steps != 0 || stage1_steps != 0))
+    throw Error(label + ": method pp1 trains nothing: steps and stage1_steps must be 0 (got " +
+                std::to_string(stage1_steps) + " and " + std::to_string(steps) + ")");
 }
 
 }  // namespace ulr

@@ -76,8 +76,8 @@ struct TrainConfig {
   // The key list of `ulrseg train --help`: each key (model.KEY too), its default, what it
   // allows and its help line.
   static std::string keys_help();
-  // What a run needs beyond a valid config: the AFE teacher's weights when the feature loss is
-  // on. Throws Error naming the key.
+  // What a run needs beyond a valid config: the teacher's weights when the feature loss is on
+  // or the method takes its S from an hr model. Throws Error naming the key.
   void require_teacher() const;
   bool uses_feature_loss() const { return method == Method::Joint && use_afe && lambda_fea > 0; }
   // The sensor that makes the ULR frames: mode and size from the config; noise only when asked.
@@ -100,7 +100,7 @@ inline constexpr TrainField kTrainFields[] = {
     {"sensor_noise", &TrainConfig::sensor_noise, "read noise sigma in training", 0, 1},
     {"augment", &TrainConfig::augment, "flip + colour jitter"},
     {"batch", &TrainConfig::batch, "views per step", 1, 4096},
-    {"stage1_steps", &TrainConfig::stage1_steps, "G pretraining steps (joint, fjl1)", 0, 100000000},
+    {"stage1_steps", &TrainConfig::stage1_steps, "G pretraining steps (methods with a G)", 0, 100000000},
     {"steps", &TrainConfig::steps, "main stage steps", 0, 100000000},
     {"lr", &TrainConfig::lr, "learning rate", 0, 10},
     {"lr_d", &TrainConfig::lr_d, "the SAD's learning rate", 0, 10},
@@ -120,7 +120,7 @@ inline constexpr TrainField kTrainFields[] = {
     {"use_sad", &TrainConfig::use_sad, "joint: segmentation-aware discriminator"},
     {"sad_real_tau", &TrainConfig::sad_real_tau, "SAD real map: 1 one-hot GT, < 1 scaled", 0, 1},
     {"sad_fake", &TrainConfig::sad_fake, "SAD fake map: softmax or one-hot argmax"},
-    {"teacher", &TrainConfig::teacher, "AFE: weights of an hr run (S frozen)"},
+    {"teacher", &TrainConfig::teacher, "hr run weights: AFE (joint); frozen S (pp1/pp2/mmt2)"},
 };
 static_assert(std::size(kTrainFields) == member_count<TrainConfig>(),
               "every TrainConfig member needs one row in kTrainFields, and every row a member");

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "data/loader.h"
 #include "engine/error.h"
@@ -58,19 +59,38 @@ void cut_metrics_log(const std::string& path, int64_t step) {
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_interrupt(int) { g_interrupted = true; }
 
-// Ctrl-C for the lifetime of a run: sets g_interrupted; the previous handler is back at the end.
+// Ctrl-C while any run is in progress: sets g_interrupted, which every run of the process sees
+// (an experiment trains several side by side). The first run installs the handler and clears
+// the flag; the last one to end puts the previous handler back.
 class InterruptHandler {
  public:
   InterruptHandler() {
-    g_interrupted = false;
-    previous_ = std::signal(SIGINT, on_interrupt);
+    std::lock_guard<std::mutex> lock(mutex());
+    if (active()++ == 0) {
+      g_interrupted = false;
+      previous() = std::signal(SIGINT, on_interrupt);
+    }
   }
-  ~InterruptHandler() { std::signal(SIGINT, previous_); }
+  ~InterruptHandler() {
+    std::lock_guard<std::mutex> lock(mutex());
+    if (--active() == 0) std::signal(SIGINT, previous());
+  }
   InterruptHandler(const InterruptHandler&) = delete;
   InterruptHandler& operator=(const InterruptHandler&) = delete;
 
  private:
-  void (*previous_)(int) = SIG_DFL;
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static int& active() {
+    static int n = 0;
+    return n;
+  }
+  static void (*&previous())(int) {
+    static void (*handler)(int) = SIG_DFL;
+    return handler;
+  }
 };
 
 // One run folder while train() works in it: its files and the Ctrl-C handler. The constructor
@@ -134,12 +154,11 @@ float learning_rate(const TrainConfig& cfg, float base, int64_t t, int64_t lengt
   return base * warm * float(0.5 * (1.0 + std::cos(M_PI * progress)));
 }
 
-// Global steps of the two stages: G's pretraining (joint-like methods only), then the main one.
+// Global steps of the two stages: G's pretraining (methods with a G only), then the main one.
 struct Stages {
   Stage pretrain, main;
   explicit Stages(const TrainConfig& cfg) {
-    const bool joint_like = cfg.method == Method::Joint || cfg.method == Method::Fjl1;
-    pretrain = {1, 0, joint_like ? cfg.stage1_steps : 0};
+    pretrain = {1, 0, method_has_g(cfg.method) ? cfg.stage1_steps : 0};
     main = {2, pretrain.length, cfg.steps};
   }
   int64_t total() const { return pretrain.length + main.length; }
@@ -202,6 +221,10 @@ TrainingLoop::TrainingLoop(const TrainConfig& cfg, const ViewSet& train_set, con
 }
 
 TrainResult TrainingLoop::run() {
+  if (stages_.total() == 0 && at_.best_val_miou < 0) {  // pp1: nothing to train, validated once
+    validate_and_keep_best();
+    run_.save_checkpoint(state_, at_);
+  }
   while (at_.step < stages_.total()) {
     if (stop_requested()) {
       result_.interrupted = true;
@@ -233,6 +256,7 @@ void TrainingLoop::one_step() {
   ++at_.step;
 
   progress_.advance(at_.step);
+  if (opt_.on_step) opt_.on_step(at_.step, stages_.total());
   const double rate = progress_.rate() * cfg_.batch;  // samples/s lately
   if (at_.step % opt_.log_every == 0 || at_.step == stages_.total()) log_step(stage, lr, terms, rate);
   if (!opt_.quiet) show_progress(stage, terms, rate);
@@ -288,6 +312,10 @@ void TrainingLoop::validate_and_keep_best() {
 }
 
 }  // namespace
+
+bool interrupted_by_signal() { return g_interrupted; }
+
+int64_t total_steps(const TrainConfig& cfg) { return Stages(cfg).total(); }
 
 TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSet& val_set,
                   const TrainOptions& opt) {

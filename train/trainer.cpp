@@ -79,11 +79,12 @@ void append_trainable(std::vector<NamedParameter>& list, const ParamStore& store
     if (p.trainable) list.push_back({p.name, p.tensor, lr_scale});
 }
 
-// G (at g_lr_scale, its share in the main stage; step() sets it per stage), then S.
+// G (at g_lr_scale, its share in the main stage; step() sets it per stage), then S unless it
+// is an hr model's, frozen.
 std::vector<NamedParameter> pipeline_parameters(const ULRNet& net, const TrainConfig& cfg) {
   std::vector<NamedParameter> list;
   if (net.has_g()) append_trainable(list, net.g().params(), cfg.g_lr_scale);
-  append_trainable(list, net.s().params(), 1.0f);
+  if (!method_uses_hr_segmenter(cfg.method)) append_trainable(list, net.s().params(), 1.0f);
   return list;
 }
 
@@ -99,15 +100,28 @@ std::unique_ptr<SegAwareDiscriminator> make_discriminator(const TrainConfig& cfg
   return std::make_unique<SegAwareDiscriminator>(cfg.model, rng, "d");
 }
 
-// The frozen AFE teacher: `given`, or the `hr` model of cfg.teacher.
-std::unique_ptr<ULRNet> feature_teacher(const TrainConfig& cfg, std::unique_ptr<ULRNet> given) {
+// The frozen teacher: `given`, or the `hr` model of cfg.teacher.
+std::unique_ptr<ULRNet> hr_teacher(const TrainConfig& cfg, std::unique_ptr<ULRNet> given) {
   if (!given) cfg.require_teacher();
   std::unique_ptr<ULRNet> teacher = given ? std::move(given) : ULRNet::load(cfg.teacher);
+  const std::string role = cfg.uses_feature_loss() ? "the feature-loss teacher" : "the frozen S";
   if (teacher->method() != Method::Hr)
-    throw Error(cfg.teacher + ": the feature-loss teacher must be an 'hr' model, this one is '" +
+    throw Error(cfg.teacher + ": " + role + " must be an 'hr' model, this one is '" +
                 method_name(teacher->method()) + "'");
   for (const Tensor& p : teacher->parameters()) p.set_requires_grad(false);
   return teacher;
+}
+
+// pp1, pp2, mmt2: S becomes a copy of the hr model's S and takes no gradient. The two S must
+// have the same sizes and the same HR size.
+void adopt_hr_segmenter(ULRNet& net, const ULRNet& hr, const std::string& label) {
+  const ModelConfig &a = net.config(), &b = hr.config();
+  if (a.s_channels != b.s_channels || a.s_heads != b.s_heads || a.s_groups != b.s_groups ||
+      a.num_classes != b.num_classes || a.out_h() != b.out_h() || a.out_w() != b.out_w())
+    throw Error(label + ": its S (" + b.to_json().dump() + ") differs from the config's model (" +
+                a.to_json().dump() + "): s_channels, s_heads, s_groups, classes and HR size must match");
+  net.s().params().copy_from(hr.s().params());
+  for (const Tensor& p : net.s().params().parameters()) p.set_requires_grad(false);
 }
 
 // The metadata value `key` as a number, as save_checkpoint wrote it. Throws Error naming the file
@@ -130,11 +144,15 @@ TrainState::TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher)
       use_sad_(cfg.method == Method::Joint && cfg.use_sad && cfg.lambda_adv > 0),
       net_(cfg.method, cfg.model, cfg.seed),
       disc_(use_sad_ ? make_discriminator(cfg) : nullptr),
-      teacher_(use_afe_ ? feature_teacher(cfg, std::move(teacher)) : nullptr),
+      teacher_(use_afe_ || method_uses_hr_segmenter(cfg.method) ? hr_teacher(cfg, std::move(teacher)) : nullptr),
       opt_net_(pipeline_parameters(net_, cfg), adam_options(cfg, cfg.lr, cfg.beta1)),
       opt_d_(discriminator_parameters(disc_.get()), adam_options(cfg, cfg.lr_d, 0.5f)) {
   // D takes gradients only inside discriminator_step.
   for (const NamedParameter& p : opt_d_.params()) p.tensor.set_requires_grad(false);
+  if (method_uses_hr_segmenter(cfg.method)) {
+    adopt_hr_segmenter(net_, *teacher_, cfg.teacher.empty() ? "teacher" : cfg.teacher);
+    teacher_.reset();  // its S lives on in net_
+  }
 }
 
 void TrainState::set_learning_rates(float lr, float lr_d) {
@@ -261,9 +279,10 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
   if (net_.has_g()) opt_net_.set_lr_scale("g.", stage == 1 ? 1.0f : cfg_.g_lr_scale);
   opt_net_.zero_grad();
   Tensor loss;
-  if (stage == 1) loss = stage1_loss(hr, ulr, terms);
+  ULR_CHECK(cfg_.method != Method::Pp1, "TrainState::step: method pp1 trains nothing");
+  if (stage == 1 || cfg_.method == Method::Pp2) loss = stage1_loss(hr, ulr, terms);
   else if (cfg_.method == Method::Joint) loss = joint_loss(hr, ulr, labels, terms);
-  else if (cfg_.method == Method::Fjl1) loss = fjl1_loss(hr, ulr, labels, terms);
+  else if (cfg_.method == Method::Fjl1 || cfg_.method == Method::Mmt2) loss = fjl1_loss(hr, ulr, labels, terms);
   else loss = segmentation_loss(hr, ulr, labels, terms);
   terms.add("loss", loss);
   backward(loss);
@@ -272,7 +291,7 @@ Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labe
   return terms.values;
 }
 
-// stage 1: G alone on the pixel loss.
+// stage 1, and pp2 throughout: G alone on the pixel loss.
 Tensor TrainState::stage1_loss(const Tensor& hr, const Tensor& ulr, LossTerms& terms) {
   Tensor mse = mse_loss(net_.g().forward(ulr), hr);
   terms.add("mse", mse);
@@ -297,7 +316,7 @@ Tensor TrainState::joint_loss(const Tensor& hr, const Tensor& ulr, const Labels&
   return weigh_with_ce(cfg_, pixel, f.ce);
 }
 
-// fjl1: (1-a) l1 MSE + a CE.
+// fjl1, and mmt2 (whose S is frozen, so only G learns, through it): (1-a) l1 MSE + a CE.
 Tensor TrainState::fjl1_loss(const Tensor& hr, const Tensor& ulr, const Labels& labels, LossTerms& terms) {
   const SrAndSegmentation f = super_resolve_and_segment(net_, hr, ulr, labels, terms);
   return weigh_with_ce(cfg_, scale(f.mse, cfg_.lambda_mse), f.ce);

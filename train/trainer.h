@@ -50,15 +50,18 @@ Tensor sad_fake_segmentation(const Tensor& probs, bool hard);
 // and the two optimizers. One step() is one optimisation step of the method's loss.
 class TrainState {
  public:
-  // Builds the networks from cfg (initialised from cfg.seed). The AFE teacher is `teacher` when
-  // given, otherwise loaded from cfg.teacher when the config uses the feature loss. The SAD's
-  // parameters take gradients only during its own step (requires_grad is off otherwise).
+  // Builds the networks from cfg (initialised from cfg.seed). The teacher (an hr model) is
+  // `teacher` when given, otherwise loaded from cfg.teacher when the config uses the feature
+  // loss (joint) or takes its S frozen from it (pp1, pp2, mmt2: S becomes a copy of the
+  // teacher's S, with no gradient and no optimizer state). The SAD's parameters take gradients
+  // only during its own step (requires_grad is off otherwise).
   explicit TrainState(const TrainConfig& cfg, std::unique_ptr<ULRNet> teacher = nullptr);
 
   // One step on a batch. stage 1: G on the pixel loss; stage 2: the method's loss:
   //   joint  D step on (HR, GT as sad_real_segmentation) vs (SR, softmax(S(SR))) detached, then G+S on
   //          (1-a)(l1 MSE + l2 L_fea + l3 L_adv) + a CE
-  //   fjl1   (1-a) l1 MSE + a CE;  mmt1 and hr: CE.
+  //   fjl1, mmt2   (1-a) l1 MSE + a CE (mmt2: S frozen);  pp2: MSE;  mmt1 and hr: CE.
+  //   pp1 trains nothing (no step).
   // G learns at lr in stage 1 and at g_lr_scale * lr in stage 2. hr (B,3,H,W), ulr (B,3,h,w)
   // (ignored for hr), labels (B,H,W). Returns the loss terms {"loss", "ce", "mse", "fea", "d",
   // "adv", "grad_norm"} (those that apply, in that order). Throws Error naming `step` and the
@@ -93,7 +96,7 @@ class TrainState {
   bool use_afe_ = false, use_sad_ = false;
   ULRNet net_;
   std::unique_ptr<SegAwareDiscriminator> disc_;  // when use_sad_
-  std::unique_ptr<ULRNet> teacher_;              // when use_afe_
+  std::unique_ptr<ULRNet> teacher_;              // when use_afe_ (pp1/pp2/mmt2 copy its S and drop it)
   Adam opt_net_, opt_d_;                         // G and S; the SAD
 };
 
@@ -105,6 +108,9 @@ struct TrainOptions {
   int checkpoint_every = 200; // steps
   std::string command;        // the command line, recorded in the weights' metadata
   bool quiet = false;         // no progress output
+  // Called after every step with the global step reached and the run's total (an experiment's
+  // progress line); may be empty.
+  std::function<void(int64_t step, int64_t total)> on_step;
 };
 
 struct TrainResult {
@@ -123,6 +129,13 @@ struct TrainResult {
 // naming the step and loss term on a non-finite loss, keeping the last good checkpoint.
 TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSet& val_set,
                   const TrainOptions& opt);
+
+// Whether Ctrl-C reached a train() call of this process since the first of the runs in
+// progress began (train() saved its checkpoint and returned).
+bool interrupted_by_signal();
+
+// Steps a run of `cfg` takes in all: G's pretraining (methods with a G), then the main stage.
+int64_t total_steps(const TrainConfig& cfg);
 
 // The checkpoint `--resume` continues from in run folder `dir`. Throws Error naming the folder
 // when there is none (a program calls it before rendering any view).
