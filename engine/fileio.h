@@ -25,4 +25,18 @@ std::vector<unsigned char> read_file(const std::string& path);
 void make_dirs(const std::string& path);
 bool file_exists(const std::string& path);
 
+// An exclusive lock on the file `path` (created if absent) for the object's lifetime, so that
+// two processes never work in one folder at once. The system drops it when the process ends,
+// kill -9 included. Throws Error("<what>: ...") when another process holds it.
+class FileLock {
+ public:
+  FileLock(const std::string& path, const std::string& what);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace ulr

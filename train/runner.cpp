@@ -222,13 +222,13 @@ class Board {
 };
 
 void train_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult& result, ViewCache& views) {
+  // Runs started before come first (what is begun is finished first), then the rest in plan order.
   std::vector<size_t> todo;
   size_t finished = 0;
-  for (size_t i = 0; i < result.runs.size(); ++i) {
-    const RunState s = result.runs[i].state;
-    if (s == RunState::Missing || s == RunState::Partial) todo.push_back(i);
-    else ++finished;
-  }
+  for (RunState wanted : {RunState::Partial, RunState::Missing})
+    for (size_t i = 0; i < result.runs.size(); ++i)
+      if (result.runs[i].state == wanted) todo.push_back(i);
+  for (const RunOutcome& o : result.runs) finished += o.state == RunState::Finished || o.state == RunState::Reused;
   if (todo.empty()) return;
   const int jobs = std::max(1, std::min<int>(opt.jobs, int(todo.size())));
   const int threads_each = std::max(1, opt.threads / jobs);
@@ -326,6 +326,8 @@ ExperimentResult survey(const Plan& plan, const std::string& out_dir) {
 ExperimentResult run_experiment(const Plan& plan, const ExperimentOptions& opt) {
   ExperimentResult result = survey(plan, opt.out_dir);
   make_dirs(opt.out_dir + "/runs");
+  const FileLock lock(opt.out_dir + "/.lock",
+                      opt.out_dir + ": another `ulrseg experiment` works in this folder; wait for it or stop it");
   ViewCache views;
   if (opt.train) {
     train_runs(plan, opt, result, views);

@@ -60,6 +60,7 @@ ExperimentResult survey(const Plan& plan, const std::string& out_dir);
 // Trains what is missing or partial (unless opt.train is false), then evaluates every finished
 // run that has no evaluation yet, on the validation views of its config and on plan.test_views
 // views of the test split. A training that fails is reported in its outcome; the others go on.
+// Holds OUT/.lock throughout: a second runner on the same folder stops with an Error.
 ExperimentResult run_experiment(const Plan& plan, const ExperimentOptions& opt);
 
 // Training time of a run folder's steps from its metrics.jsonl: the logged rate (samples/s)
