@@ -4,7 +4,7 @@ JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 .PHONY: all deps configure build test bench demo weights clean fixtures parity-fresh loc \
-        deps-clang test-asan fuzz
+        deps-clang test-asan fuzz paper
 
 all: build
 
@@ -30,6 +30,13 @@ demo: build
 # Retrains every shipped weights file (about an hour on 2 cores): scripts/train_weights.sh.
 weights: build
 	@THREADS=$(JOBS) bash scripts/train_weights.sh $(BUILD)/ulrseg
+
+# The paper's comparison (configs/paper.json): every method, ablation, input size and seed, about
+# 30 trainings (several hours on 2 cores; run it again after a stop and it continues), then
+# runs/paper/results.{json,md} and the charts. PAPER_JOBS trainings side by side.
+PAPER_JOBS ?= 2
+paper: build
+	@$(BUILD)/ulrseg experiment --plan configs/paper.json --out runs/paper --jobs $(PAPER_JOBS) --threads $(JOBS)
 
 # Regenerates the committed fixtures: PyTorch's (Debian's python3-torch) and the metrics'
 # (NumPy and scikit-image, python3-skimage).
