@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/safetensors.h"
+#include "eval/metrics.h"
 #include "models/ulrnet.h"
 #include "ulrseg/ulrseg.h"
 
@@ -155,4 +156,25 @@ TEST_CASE("ULRNet::load_tensors checks every float tensor of the file, as a chec
                        ulr::Error);
   std::remove(path.c_str());
   std::remove(ckpt.c_str());
+}
+
+TEST_CASE("Segmenter: the PP-1, PP-2 and MMT-2 pipelines load and segment like the others") {
+  for (ulr::Method m : {ulr::Method::Pp1, ulr::Method::Pp2, ulr::Method::Mmt2}) {
+    CAPTURE(ulr::method_name(m));
+    const std::string path = tiny_weights(m);
+    ulrseg::Segmenter seg(path);
+    const std::vector<uint8_t> px = frame(4);
+    const ulrseg::Segmentation s = seg.segment(px.data(), 16, 16);
+    CHECK(s.width == 64);
+    CHECK(s.height == 64);
+    // The same pipeline through the library's model: the same classes.
+    const std::unique_ptr<ulr::ULRNet> net = ulr::ULRNet::load(path);
+    ulr::Tensor x = ulr::Tensor::empty({1, 3, 16, 16});
+    for (int c = 0; c < 3; ++c)
+      for (int i = 0; i < 256; ++i) x.data()[c * 256 + i] = float(px[size_t(i * 3 + c)]) / 255.0f;
+    ulr::NoGrad no_grad;
+    const ulr::Labels classes = ulr::argmax_classes(net->forward(x).logits);
+    CHECK(std::vector<uint8_t>(classes.data.begin(), classes.data.end()) == s.classes);
+    std::remove(path.c_str());
+  }
 }
