@@ -273,6 +273,27 @@ TEST_CASE("the runner refuses a run folder of another configuration and leaves i
   CHECK(text_of(path) == before);
 }
 
+TEST_CASE("a run whose teacher another run trains waits for it, side by side with the others") {
+  const std::string dir = fresh_dir("teacher");
+  const std::string out = dir + "/out";
+  tiny_config(dir, "hr", "hr");
+  tiny_config(dir, "mmt2", "mmt2", "\"teacher\": \"" + out + "/runs/hr-64x64-s1/best.safetensors\"");
+  const std::string path = dir + "/plan.json";
+  // mmt2 comes first in the plan, and two jobs could start both at once: it must wait.
+  put(path, R"({"test_views": 8, "seeds": [1], "runs": [
+      {"name": "mmt2", "config": ")" + dir + R"(/mmt2.json", "sizes": [16]},
+      {"name": "hr", "config": ")" + dir + R"(/hr.json"}]})");
+  const Plan plan = Plan::read(path);
+  const ExperimentResult r = run_experiment(plan, quiet_options(out));
+  REQUIRE(r.complete());
+  // Its S is the hr run's, so the teacher was there when it started.
+  const std::unique_ptr<ULRNet> hr = ULRNet::load(out + "/runs/hr-64x64-s1/best.safetensors");
+  const std::unique_ptr<ULRNet> mmt2 = ULRNet::load(out + "/runs/mmt2-16x16-s1/best.safetensors");
+  const std::vector<Tensor> a = hr->s().params().parameters(), b = mmt2->s().params().parameters();
+  for (size_t t = 0; t < a.size(); ++t)
+    for (int64_t i = 0; i < a[t].numel(); ++i) REQUIRE(a[t].data()[i] == b[t].data()[i]);
+}
+
 TEST_CASE("bootstrap: the mean and percentile interval of hand-made cases") {
   // Constant differences: every resample has the same mean.
   BootstrapInterval c = bootstrap_mean({0.25, 0.25, 0.25, 0.25}, 500, 7);

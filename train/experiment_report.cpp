@@ -228,7 +228,10 @@ std::string experiment_markdown(const Plan& plan, const ExperimentResult& result
         " runs trained and evaluated. Test split: " + std::to_string(plan.test_views) +
         " views; figures are mean ± sd over the seeds listed (range beside), val mIoU is the trainer's best "
         "validation mIoU (the checkpoint each run keeps).\n";
-  const char* sections[][2] = {{"main", "Methods"}, {"ablation", "Ablations"}, {"schedule", "Schedule length"}};
+  const char* sections[][2] = {{"main", "Methods"},
+                               {"ablation", "Ablations"},
+                               {"schedule", "Schedule length"},
+                               {"extractor", "A stronger feature extractor"}};
   for (const auto& section : sections) {
     std::string rows;
     for (const GroupSummary& g : groups) {
@@ -305,7 +308,8 @@ std::string miou_by_method_svg(const Plan& plan, const ExperimentResult& result)
   const int size = main_size(plan);
   std::vector<const GroupSummary*> shown;
   for (const GroupSummary& g : groups)
-    if ((g.size == size || g.size == 0) && plan.rows[g.row].section != "schedule") shown.push_back(&g);
+    if ((g.size == size || g.size == 0) && (plan.rows[g.row].section == "main" || plan.rows[g.row].section == "ablation"))
+      shown.push_back(&g);
   const double left = 60, top = 40, plot_h = 260, bar_w = 46, gap = 18;
   const double width = left + 20 + double(shown.size()) * (bar_w + gap), height = top + plot_h + 120;
   double top_value = 0.1;

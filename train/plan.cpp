@@ -66,8 +66,8 @@ PlanRow read_row(const Json& j, const std::string& where, const Json& plan) {
   const std::string at = where + " '" + row.name + "'";
   row.label = text_of(j, "label", at, row.name);
   row.section = text_of(j, "section", at, "main");
-  if (row.section != "main" && row.section != "ablation" && row.section != "schedule")
-    throw Error(at + ": section: expected main, ablation or schedule, got \"" + row.section + "\"");
+  if (row.section != "main" && row.section != "ablation" && row.section != "schedule" && row.section != "extractor")
+    throw Error(at + ": section: expected main, ablation, schedule or extractor, got \"" + row.section + "\"");
   row.config = text_of(j, "config", at, "");
   if (row.config.empty()) throw Error(at + ": config: every row needs its base training config");
   if (!j.get("set").is_null()) {

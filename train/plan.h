@@ -17,7 +17,7 @@ namespace ulr {
 struct PlanRow {
   std::string name;              // run id prefix: lower case, digits and '-' ("ours-nosad")
   std::string label;             // as the table prints it ("ours without SAD"); default: name
-  std::string section = "main";  // the table it belongs to: main, ablation, schedule
+  std::string section = "main";  // the table it belongs to: main, ablation, schedule, extractor
   std::string config;            // the base training config (a path)
   Json set = Json::object();     // overrides {key: value}, as --set key=value (model.KEY too)
   std::vector<int> sizes;        // square ULR input sizes; empty for method hr

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -221,6 +222,61 @@ class Board {
   std::map<std::string, std::pair<int64_t, int64_t>> active_;
 };
 
+// The runs to train, handed out in order, each once the run that trains its teacher (a config's
+// `teacher` may be another run's best.safetensors) has finished. take() waits while every run
+// left waits for a teacher still in training.
+class Queue {
+ public:
+  Queue(ExperimentResult& result, std::vector<size_t> order, const std::string& out)
+      : result_(result), pending_(std::move(order)), finished_(result.runs.size()), needs_(result.runs.size(), -1) {
+    for (size_t i = 0; i < result.runs.size(); ++i) {
+      const RunState s = result.runs[i].state;
+      finished_[i] = s == RunState::Finished || s == RunState::Reused;
+      for (size_t t = 0; t < result.runs.size(); ++t)
+        if (!result.runs[i].run.config.teacher.empty() &&
+            result.runs[i].run.config.teacher == run_dir(out, result.runs[t].run) + "/best.safetensors")
+          needs_[i] = int(t);
+    }
+  }
+  // The next run to train, or false when none is left (or `stop`).
+  bool take(size_t& run, const std::atomic<bool>& stop) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      if (stop || pending_.empty()) return false;
+      for (size_t k = 0; k < pending_.size(); ++k) {
+        const int need = needs_[pending_[k]];
+        if (need >= 0 && !finished_[size_t(need)]) continue;
+        run = pending_[k];
+        pending_.erase(pending_.begin() + long(k));
+        ++running_;
+        return true;
+      }
+      if (running_ == 0) {  // every run left waits for a teacher that will not come
+        for (size_t i : pending_)
+          result_.runs[i].error = "its teacher, run " + result_.runs[size_t(needs_[i])].run.id + ", did not finish";
+        pending_.clear();
+        return false;
+      }
+      changed_.wait(lock);
+    }
+  }
+  void done(size_t run, bool finished) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --running_;
+    finished_[run] = finished;
+    changed_.notify_all();
+  }
+
+ private:
+  ExperimentResult& result_;
+  std::vector<size_t> pending_;
+  std::vector<bool> finished_;
+  std::vector<int> needs_;  // the run that trains each run's teacher, or -1
+  int running_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+};
+
 void train_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult& result, ViewCache& views) {
   // Runs started before come first (what is begun is finished first), then the rest in plan order.
   std::vector<size_t> todo;
@@ -233,14 +289,14 @@ void train_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult
   const int jobs = std::max(1, std::min<int>(opt.jobs, int(todo.size())));
   const int threads_each = std::max(1, opt.threads / jobs);
   Board board(result, finished);
-  std::atomic<size_t> next{0};
+  Queue queue(result, todo, opt.out_dir);
   std::atomic<bool> stop{false};
   std::mutex result_mutex;
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&] {
     ThreadScope scope(threads_each);
-    for (size_t k; !stop && (k = next++) < todo.size();) {
-      RunOutcome& o = result.runs[todo[k]];
+    for (size_t index; queue.take(index, stop);) {
+      RunOutcome& o = result.runs[index];
       const TrainConfig& cfg = o.run.config;
       board.start(o.run.id, o.step, o.total);
       bool finished_now = false;
@@ -264,6 +320,7 @@ void train_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult
         std::fprintf(stderr, "experiment: run %s failed: %s\n", o.run.id.c_str(), e.what());
       }
       board.end(o.run.id, finished_now);
+      queue.done(index, finished_now);
     }
   };
   std::vector<std::thread> team;
