@@ -3,6 +3,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "engine/distributed.h"
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/json.h"
@@ -75,8 +76,14 @@ int cmd_train(int argc, char** argv) {
 
   cfg.validate();
   cfg.require_teacher();
+  require_ranks_fit(cfg);
   if (resume) checkpoint_to_resume(out);  // fail before minutes of rendering, not after
-  std::fprintf(stderr, "rendering %d training and %d validation views...\n", cfg.train_views, cfg.val_views);
+  // Under mpirun every rank renders the views and sees every batch; rank 0 alone speaks and writes.
+  const Collectives& ranks = collectives();
+  const bool speaks = ranks.rank() == 0;
+  if (speaks)
+    std::fprintf(stderr, "rendering %d training and %d validation views...%s\n", cfg.train_views, cfg.val_views,
+                 ranks.size() > 1 ? (" (each of " + std::to_string(ranks.size()) + " ranks)").c_str() : "");
   ViewSet train_set = load_views(cfg, "train", cfg.train_views);
   ViewSet val_set = load_views(cfg, "val", cfg.val_views);
   TrainOptions opt;
@@ -84,9 +91,18 @@ int cmd_train(int argc, char** argv) {
   opt.resume = resume;
   opt.stop_after = stop_after;
   opt.command = command_line(argc, argv);
+  opt.quiet = !speaks;
   TrainResult r = train(cfg, train_set, val_set, opt);
+  if (!speaks) return r.interrupted && stop_after < 0 ? 130 : 0;
   std::printf("%s: step %lld, best val mIoU %.4f, %s\n", out.c_str(), (long long)r.steps_done,
               r.best_val_miou, r.interrupted ? "stopped (checkpoint saved; --resume continues)" : "done");
+  if (ranks.size() > 1) {
+    const CollectiveTraffic t = collective_traffic();
+    const double steps = double(std::max<int64_t>(1, r.losses.size()));
+    std::fprintf(stderr, "data parallel: %d ranks; allgather %.2f MB received and %.1f ms per step (%.1f %% of the run)\n",
+                 ranks.size(), double(t.bytes) / steps / 1e6, t.seconds / steps * 1e3,
+                 100.0 * t.seconds / std::max(r.seconds, 1e-9));
+  }
   return r.interrupted && stop_after < 0 ? 130 : 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/mpi.h"
 #include "engine/error.h"
 #include "engine/printable.h"
 #include "engine/tensor.h"
@@ -43,6 +44,7 @@ void print_usage(FILE* out) {
 
 int main(int argc, char** argv) {
   ulr::tune_system_allocator();  // the program owns its process's malloc (engine/tensor.h)
+  ulr::cli::MpiSession mpi(&argc, &argv);  // under mpirun: this process is one rank of a training
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_usage(argc < 2 ? stderr : stdout);

@@ -17,6 +17,7 @@ struct EvalResult {
   int64_t frames = 0;
   double seconds = 0;
   std::vector<double> view_miou;  // per view: the mIoU of its own confusion matrix, in view order
+  std::vector<double> view_psnr, view_ssim;  // per view (empty for method hr)
   Json to_json() const;       // cm.to_json() plus psnr, ssim, frames
   double frames_per_second() const { return double(frames) / std::max(seconds, 1e-9); }
 };
@@ -25,5 +26,12 @@ struct EvalResult {
 // for method hr. Batches of `batch` under NoGrad.
 EvalResult evaluate_model(const ULRNet& net, const ViewSet& views, const SensorOptions& sensor,
                           int batch = 32);
+
+// evaluate_model over the ranks of a data-parallel run: each rank takes whole batches of
+// `batch` views, consecutive, and every rank gets the merged result (confusion matrix, and
+// PSNR/SSIM summed over views in view order), bit-identical to evaluate_model in one process.
+// seconds is this rank's. One process: evaluate_model itself.
+EvalResult evaluate_across_ranks(const ULRNet& net, const ViewSet& views, const SensorOptions& sensor,
+                                 int batch = 32);
 
 }  // namespace ulr

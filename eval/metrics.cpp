@@ -29,6 +29,10 @@ void ConfusionMatrix::add(const Labels& gt, const Labels& pred) {
   add(gt.data.data(), pred.data.data(), gt.numel());
 }
 
+void ConfusionMatrix::add_counts(const double* counts) {
+  for (size_t i = 0; i < cm_.size(); ++i) cm_[i] += uint64_t(counts[i]);
+}
+
 void ConfusionMatrix::merge(const ConfusionMatrix& o) {
   ULR_CHECK(o.k_ == k_, "merge of confusion matrices with different class counts");
   for (size_t i = 0; i < cm_.size(); ++i) cm_[i] += o.cm_[i];

@@ -23,6 +23,9 @@ class ConfusionMatrix {
   void add(const Labels& gt, const Labels& pred);
   void add(const uint8_t* gt, const uint8_t* pred, int64_t n);
   void merge(const ConfusionMatrix& other);
+  // Adds K*K counts laid out as at(g, p) reads them (row by ground truth), as doubles (exact up
+  // to 2^53 pixels): a matrix another rank computed.
+  void add_counts(const double* counts);
 
   int num_classes() const { return k_; }
   uint64_t at(int gt, int pred) const { return cm_[size_t(gt) * size_t(k_) + size_t(pred)]; }

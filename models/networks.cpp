@@ -148,4 +148,13 @@ Tensor SegAwareDiscriminator::forward(const Tensor& image, const Tensor& probs, 
   return fc_(global_avg_pool(f), training, trace);  // (N,1)
 }
 
+void SegAwareDiscriminator::power_iteration() const {
+  NoGrad no_grad;
+  for (size_t i = 0; i < conv_a_.size(); ++i) {
+    spectral_norm(conv_a_[i].weight, conv_a_[i].u, conv_a_[i].v, true);
+    spectral_norm(conv_b_[i].weight, conv_b_[i].u, conv_b_[i].v, true);
+  }
+  spectral_norm(fc_.weight, fc_.u, fc_.v, true);
+}
+
 }  // namespace ulr

@@ -65,6 +65,10 @@ class SegAwareDiscriminator {
   // image (N,3,H,W), probs (N,K,H,W) -> logits (N,1). `training` runs one power iteration per
   // spectral-normalised layer (and updates its u, v buffers).
   Tensor forward(const Tensor& image, const Tensor& probs, bool training, Trace* trace = nullptr) const;
+  // The power iteration of forward(training = true) alone: every spectral layer's u and v
+  // updated once, nothing computed. Followed by forward(training = false), the same outputs as
+  // forward(training = true) bit for bit.
+  void power_iteration() const;
   ParamStore& params() { return params_; }
   const ParamStore& params() const { return params_; }
 

@@ -35,7 +35,7 @@ std::string every_train_key() {
          R"("steps":20,"lr":0.25,"lr_d":0.125,"g_lr_scale":0.5,"weight_decay":0.0625,"beta1":0.75,)"
          R"("beta2":0.875,"clip_norm":2,"warmup":3,"schedule":"constant","eval_every":4,)"
          R"("lambda_mse":1.5,"lambda_fea":0.5,"lambda_adv":0.25,"alpha":0.5,"use_afe":false,)"
-         R"("use_sad":false,"sad_real_tau":0.5,"sad_fake":"hard","teacher":"hr.safetensors"})";
+         R"("use_sad":false,"sad_real_tau":0.5,"sad_fake":"hard","teacher":"hr.safetensors","micro_batches":2})";
 }
 
 std::string error_of(const std::function<void()>& f) {
@@ -91,7 +91,7 @@ TEST_CASE("config tables: one row per struct member, keys unique, help for each"
   };
   static_assert(member_count<Three>() == 3);
   CHECK(std::size(kModelFields) == 12);
-  CHECK(std::size(kTrainFields) == 32);
+  CHECK(std::size(kTrainFields) == 33);
   CHECK(member_count<ModelConfig>() == std::size(kModelFields));
   CHECK(member_count<TrainConfig>() == std::size(kTrainFields));
   std::vector<std::string> names;
@@ -233,9 +233,11 @@ TEST_CASE("canonical: the shipped weights' train_config reads as before") {
   auto stored = [](const std::string& name) {
     return SafetensorsFile::read(std::string(ULRSEG_SOURCE_DIR "/weights/") + name).metadata().at("train_config");
   };
-  // Written by this version: canonical is the text itself.
+  // Written before micro_batches only: canonical is the text with that key's default added.
   const std::string joint = stored("ulrnet-joint-16x16.safetensors");
-  CHECK(TrainConfig::canonical(joint, "joint").dump() == Json::parse(joint).dump());
+  Json joint_now = Json::parse(joint);
+  joint_now.set("micro_batches", 1);
+  CHECK(TrainConfig::canonical(joint, "joint").dump() == joint_now.dump());
   // Written before g_lr_scale, sad_real_tau and sad_fake: they take their defaults, in table order.
   const std::string hr = stored("ulrnet-hr-64x64.safetensors");
   CHECK(hr.find("sad_fake") == std::string::npos);
@@ -248,7 +250,7 @@ TEST_CASE("canonical: the shipped weights' train_config reads as before") {
         R"("weight_decay":0,"beta1":0.8999999761581421,"beta2":0.9990000128746033,"clip_norm":5,)"
         R"("warmup":100,"schedule":"cosine","eval_every":400,"lambda_mse":0.5,)"
         R"("lambda_fea":0.009999999776482582,"lambda_adv":0.009999999776482582,"alpha":0.30000001192092896,)"
-        R"("use_afe":true,"use_sad":true,"sad_real_tau":1,"sad_fake":"soft","teacher":""})");
+        R"("use_afe":true,"use_sad":true,"sad_real_tau":1,"sad_fake":"soft","teacher":"","micro_batches":1})");
   for (const char* name : {"ulrnet-fjl1-16x16.safetensors", "ulrnet-mmt1-16x16.safetensors"}) {
     CAPTURE(name);
     const Json text = Json::parse(stored(name));

@@ -79,6 +79,9 @@ void TrainConfig::validate(const std::string& label) const {
   if (train_views < batch)
     throw Error(label + ": train_views (" + std::to_string(train_views) + ") must be at least batch (" +
                 std::to_string(batch) + ")");
+  if (micro_batches > batch)
+    throw Error(label + ": micro_batches (" + std::to_string(micro_batches) + ") must be at most batch (" +
+                std::to_string(batch) + ")");
   if (method == Method::Pp1 && (steps != 0 || stage1_steps != 0))
     throw Error(label + ": method pp1 trains nothing: steps and stage1_steps must be 0 (got " +
                 std::to_string(stage1_steps) + " and " + std::to_string(steps) + ")");

@@ -60,6 +60,8 @@ struct TrainConfig {
   float sad_real_tau = 1.0f;
   SadFake sad_fake = SadFake::Soft;
   std::string teacher;
+  // data parallel
+  int micro_batches = 1;
 
   Json to_json() const;
   static TrainConfig from_json(const Json& j, const std::string& label);
@@ -121,6 +123,7 @@ inline constexpr TrainField kTrainFields[] = {
     {"sad_real_tau", &TrainConfig::sad_real_tau, "SAD real map: 1 one-hot GT, < 1 scaled", 0, 1},
     {"sad_fake", &TrainConfig::sad_fake, "SAD fake map: softmax or one-hot argmax"},
     {"teacher", &TrainConfig::teacher, "hr run weights: AFE (joint); frozen S (pp1/pp2/mmt2)"},
+    {"micro_batches", &TrainConfig::micro_batches, "batch split: each part's gradient, summed in order", 1, 4096},
 };
 static_assert(std::size(kTrainFields) == member_count<TrainConfig>(),
               "every TrainConfig member needs one row in kTrainFields, and every row a member");

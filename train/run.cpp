@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "data/loader.h"
+#include "engine/distributed.h"
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/version.h"
@@ -98,8 +99,11 @@ class InterruptHandler {
 // log and restores the handler on every path, exceptions included.
 class RunFolder {
  public:
-  // `resumed`: the accepted checkpoint's position, or null for a fresh run.
-  RunFolder(const std::string& dir, const TrainConfig& cfg, const RunPosition* resumed) : dir_(dir) {
+  // `resumed`: the accepted checkpoint's position, or null for a fresh run. Only rank 0 of a
+  // data-parallel run writes (on the other ranks every write is skipped).
+  RunFolder(const std::string& dir, const TrainConfig& cfg, const RunPosition* resumed)
+      : dir_(dir), writes_(collectives().rank() == 0) {
+    if (!writes_) return;
     make_dirs(dir_);
     for (const char* name : kRunFiles) remove_stale_temp_files(dir_ + "/" + name);
     const std::string config_text = cfg.to_json().dump(2) + "\n";
@@ -111,18 +115,20 @@ class RunFolder {
   }
 
   const std::string& dir() const { return dir_; }
-  bool interrupted() const { return g_interrupted; }
+  // Ctrl-C reached this process, or (data parallel) any rank: all ranks stop at the same step.
+  bool interrupted() const { return collectives().size() > 1 ? any_rank(g_interrupted) : bool(g_interrupted); }
 
   void log(const Json& record) {
+    if (!writes_) return;
     const std::string line = record.dump() + "\n";
     std::fputs(line.c_str(), metrics_.get());
     std::fflush(metrics_.get());
   }
   void save_checkpoint(const TrainState& state, const RunPosition& at) const {
-    state.save_checkpoint(dir_ + "/checkpoint.safetensors", at);
+    if (writes_) state.save_checkpoint(dir_ + "/checkpoint.safetensors", at);
   }
   void save_best(const ULRNet& net, const std::map<std::string, std::string>& metadata) const {
-    net.save(dir_ + "/best.safetensors", metadata);
+    if (writes_) net.save(dir_ + "/best.safetensors", metadata);
   }
 
  private:
@@ -130,6 +136,7 @@ class RunFolder {
     void operator()(FILE* f) const { std::fclose(f); }
   };
   std::string dir_;
+  bool writes_;
   std::unique_ptr<FILE, Close> metrics_;
   InterruptHandler interrupt_;
 };
@@ -294,7 +301,7 @@ void TrainingLoop::show_progress(const Stage& stage, const Json& terms, double r
 }
 
 void TrainingLoop::validate_and_keep_best() {
-  EvalResult e = evaluate_model(state_.net(), val_set_, cfg_.sensor_options(false));
+  EvalResult e = evaluate_across_ranks(state_.net(), val_set_, cfg_.sensor_options(false));
   const double miou = e.cm.miou();
   Json j = Json::object();
   j.set("step", at_.step).set("val_miou", miou).set("val_pixel_acc", e.cm.pixel_accuracy());
@@ -315,12 +322,20 @@ void TrainingLoop::validate_and_keep_best() {
 
 bool interrupted_by_signal() { return g_interrupted; }
 
+void require_ranks_fit(const TrainConfig& cfg) {
+  const int ranks = collectives().size();
+  if (cfg.micro_batches % ranks != 0)
+    throw Error("config: micro_batches (" + std::to_string(cfg.micro_batches) + ") must be a multiple of the " +
+                std::to_string(ranks) + " processes of this run (set micro_batches=" + std::to_string(ranks) + ")");
+}
+
 int64_t total_steps(const TrainConfig& cfg) { return Stages(cfg).total(); }
 
 TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSet& val_set,
                   const TrainOptions& opt) {
   cfg.validate();
   if (train_set.size() < 1 || val_set.size() < 1) throw Error("train: empty training or validation set");
+  require_ranks_fit(cfg);
   TrainState state(cfg);
   RunPosition start;
   if (opt.resume) start = state.load_checkpoint(checkpoint_to_resume(opt.out_dir));  // reads only

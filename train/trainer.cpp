@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "data/classes.h"
+#include "engine/distributed.h"
 #include "engine/error.h"
 #include "engine/safetensors.h"
 #include "models/ulrnet.h"
@@ -207,14 +208,18 @@ RunPosition TrainState::load_checkpoint(const std::string& path) {
 struct LossTerms {
   int64_t step;
   Json values = Json::object();
+  bool check = true;  // false for one micro-batch's terms: checked once summed, on every rank alike
 
   // Records term `name`; throws Error naming the step and the term when it is not finite.
   void add(const char* name, const Tensor& value) {
     const float v = value.item();
+    if (check) require_finite(name, v);
+    values.set(name, double(v));
+  }
+  void require_finite(const std::string& name, double v) const {
     if (!std::isfinite(v))
       throw Error("step " + std::to_string(step) + ": loss term '" + name + "' is not finite (" +
                   std::to_string(v) + ")");
-    values.set(name, double(v));
   }
 };
 
@@ -275,6 +280,7 @@ Tensor weigh_with_ce(const TrainConfig& cfg, const Tensor& pixel, const Tensor& 
 }  // namespace
 
 Json TrainState::step(int stage, const Tensor& hr, const Tensor& ulr, const Labels& labels, int64_t step) {
+  if (cfg_.micro_batches > 1 || collectives().size() > 1) return micro_batch_step(stage, hr, ulr, labels, step);
   LossTerms terms{step};
   if (net_.has_g()) opt_net_.set_lr_scale("g.", stage == 1 ? 1.0f : cfg_.g_lr_scale);
   opt_net_.zero_grad();
@@ -301,19 +307,32 @@ Tensor TrainState::stage1_loss(const Tensor& hr, const Tensor& ulr, LossTerms& t
 // joint: (1-a)(l1 MSE + l2 L_fea + l3 L_adv) + a CE, after D's own step; the AFE and SAD terms
 // when the config uses them.
 Tensor TrainState::joint_loss(const Tensor& hr, const Tensor& ulr, const Labels& labels, LossTerms& terms) {
+  JointForward j = joint_forward(hr, ulr, labels, terms);
+  if (use_sad_) discriminator_step(hr, j.sr.detach(), j.fake_map.detach(), labels, terms);
+  return joint_total(j, true, terms);
+}
+
+// G and S on the batch, the pixel terms, and the fake map the SAD will judge.
+TrainState::JointForward TrainState::joint_forward(const Tensor& hr, const Tensor& ulr, const Labels& labels,
+                                                   LossTerms& terms) {
   const SrAndSegmentation f = super_resolve_and_segment(net_, hr, ulr, labels, terms);
-  Tensor pixel = scale(f.mse, cfg_.lambda_mse);
-  if (use_afe_) pixel = add(pixel, scale(feature_loss_term(*teacher_, hr, f.sr, terms), cfg_.lambda_fea));
+  JointForward j{f.sr, f.ce, scale(f.mse, cfg_.lambda_mse), Tensor()};
+  if (use_afe_) j.pixel = add(j.pixel, scale(feature_loss_term(*teacher_, hr, f.sr, terms), cfg_.lambda_fea));
+  if (use_sad_) j.fake_map = sad_fake_segmentation(softmax(f.logits, 1), cfg_.sad_fake == SadFake::Hard);
+  return j;
+}
+
+// The loss of a joint forward: the adversarial term (the pair should look real to the updated
+// D; `power_iteration` as D's forward takes it), then the weighting with CE.
+Tensor TrainState::joint_total(const JointForward& j, bool power_iteration, LossTerms& terms) {
+  Tensor pixel = j.pixel;
   if (use_sad_) {
-    Tensor fake_map = sad_fake_segmentation(softmax(f.logits, 1), cfg_.sad_fake == SadFake::Hard);
-    discriminator_step(hr, f.sr.detach(), fake_map.detach(), labels, terms);
-    // The pair should look real to the updated D.
-    Tensor judged = disc_->forward(f.sr, fake_map, true);
+    Tensor judged = disc_->forward(j.sr, j.fake_map, power_iteration);
     Tensor adv = bce_with_logits(judged, Tensor::full(judged.shape(), 1.0f));
     terms.add("adv", adv);
     pixel = add(pixel, scale(adv, cfg_.lambda_adv));
   }
-  return weigh_with_ce(cfg_, pixel, f.ce);
+  return weigh_with_ce(cfg_, pixel, j.ce);
 }
 
 // fjl1, and mmt2 (whose S is frozen, so only G learns, through it): (1-a) l1 MSE + a CE.
@@ -336,14 +355,164 @@ void TrainState::discriminator_step(const Tensor& hr, const Tensor& sr, const Te
                                     const Labels& labels, LossTerms& terms) {
   DiscriminatorLearns learns(opt_d_.params());
   opt_d_.zero_grad();
-  Tensor real = disc_->forward(hr, sad_real_segmentation(labels, fake_map, cfg_.sad_real_tau), true);
-  Tensor fake = disc_->forward(sr, fake_map, true);
+  backward(discriminator_loss(hr, sr, fake_map, labels, true, terms));
+  if (cfg_.clip_norm > 0) clip_grad_norm(opt_d_.params(), cfg_.clip_norm);
+  opt_d_.step();
+}
+
+// BCE of D on the real pair (target 1) plus the fake pair (target 0), recorded as "d";
+// `power_iteration` as each of D's two forwards takes it.
+Tensor TrainState::discriminator_loss(const Tensor& hr, const Tensor& sr, const Tensor& fake_map,
+                                      const Labels& labels, bool power_iteration, LossTerms& terms) {
+  Tensor real = disc_->forward(hr, sad_real_segmentation(labels, fake_map, cfg_.sad_real_tau), power_iteration);
+  Tensor fake = disc_->forward(sr, fake_map, power_iteration);
   Tensor d_loss = add(bce_with_logits(real, Tensor::full(real.shape(), 1.0f)),
                       bce_with_logits(fake, Tensor::zeros(fake.shape())));
   terms.add("d", d_loss);
-  backward(d_loss);
-  if (cfg_.clip_norm > 0) clip_grad_norm(opt_d_.params(), cfg_.clip_norm);
-  opt_d_.step();
+  return d_loss;
+}
+
+// ---- TrainState: micro-batches, and the ranks of a data-parallel run -----------------------
+//
+// The batch is cut into micro_batches parts of consecutive samples; rank r of N computes parts
+// [r K/N, (r+1) K/N). Each part's loss is its mean scaled by its share of the batch, and its
+// gradient is computed on its own (zeroed grads, one backward, then copied out). Every rank
+// then has every part's gradient (gathered in part order) and sums them in that order, so one
+// process with K parts and N ranks with K parts compute the same sums, bit for bit. The SAD's
+// power iteration runs once per phase (D's step, G's adversarial term) on every rank, and each
+// part's D forwards reuse it, so it does not depend on which rank holds which part.
+
+namespace {
+
+struct Part {
+  int64_t begin, end;
+};
+
+// The consecutive parts of a batch of B samples: part k is [k B / K, (k+1) B / K).
+std::vector<Part> batch_parts(int64_t B, int K) {
+  std::vector<Part> parts;
+  for (int k = 0; k < K; ++k) parts.push_back({B * k / K, B * (k + 1) / K});
+  return parts;
+}
+
+Labels slice_labels(const Labels& l, int64_t begin, int64_t end) {
+  const int64_t per = l.shape[1] * l.shape[2];
+  Labels out;
+  out.shape = {end - begin, l.shape[1], l.shape[2]};
+  out.data.assign(l.data.begin() + begin * per, l.data.begin() + end * per);
+  return out;
+}
+
+// The gradients of `params`, one after another (a part's contribution).
+void append_gradients(const std::vector<NamedParameter>& params, std::vector<float>& out) {
+  for (const NamedParameter& p : params) {
+    const float* g = p.tensor.grad_data();
+    out.insert(out.end(), g, g + p.tensor.numel());
+  }
+}
+
+// Sets the gradients of `params` to the sum, in part order, of the parts' gradients laid out
+// as append_gradients writes them, one part after another (`parts` of them).
+void set_summed_gradients(const std::vector<NamedParameter>& params, const std::vector<float>& all, int parts) {
+  size_t per_part = 0;
+  for (const NamedParameter& p : params) per_part += size_t(p.tensor.numel());
+  ULR_CHECK(all.size() == per_part * size_t(parts), "set_summed_gradients: gathered gradients do not fit");
+  size_t at = 0;
+  for (const NamedParameter& p : params) {
+    float* g = p.tensor.grad_data();
+    const int64_t n = p.tensor.numel();
+    for (int64_t i = 0; i < n; ++i) g[i] = all[at + size_t(i)];
+    for (int k = 1; k < parts; ++k)
+      for (int64_t i = 0; i < n; ++i) g[i] += all[size_t(k) * per_part + at + size_t(i)];
+    at += size_t(n);
+  }
+}
+
+}  // namespace
+
+// One part of the batch: its samples and the terms of its losses.
+struct TrainState::PartState {
+  Tensor hr, ulr;
+  Labels labels;
+  float share = 1;  // its samples / the batch's
+  LossTerms terms;
+  JointForward joint;
+};
+
+Json TrainState::micro_batch_step(int stage, const Tensor& hr, const Tensor& ulr, const Labels& labels, int64_t step) {
+  const int K = cfg_.micro_batches, N = collectives().size(), r = collectives().rank();
+  ULR_CHECK(K % N == 0, "micro_batch_step: micro_batches must be a multiple of the ranks");
+  const int64_t B = hr.size(0);
+  const std::vector<Part> parts = batch_parts(B, K);
+  std::vector<PartState> own;
+  for (int k = r * K / N; k < (r + 1) * K / N; ++k) {
+    const Part p = parts[size_t(k)];
+    PartState s{slice(hr, 0, p.begin, p.end), ulr.defined() ? slice(ulr, 0, p.begin, p.end) : ulr,
+                slice_labels(labels, p.begin, p.end), float(double(p.end - p.begin) / double(B)), LossTerms{step}, {}};
+    s.terms.check = false;
+    own.push_back(std::move(s));
+  }
+  if (net_.has_g()) opt_net_.set_lr_scale("g.", stage == 1 ? 1.0f : cfg_.g_lr_scale);
+  ULR_CHECK(cfg_.method != Method::Pp1, "TrainState::step: method pp1 trains nothing");
+  const bool joint = stage == 2 && cfg_.method == Method::Joint;
+  std::vector<float> grads;
+  if (joint && use_sad_) {
+    for (PartState& s : own) s.joint = joint_forward(s.hr, s.ulr, s.labels, s.terms);
+    // D's step over the parts, then G and S against the updated D.
+    {
+      DiscriminatorLearns learns(opt_d_.params());
+      disc_->power_iteration();
+      std::vector<float> d_grads;
+      for (PartState& s : own) {
+        opt_d_.zero_grad();
+        backward(scale(discriminator_loss(s.hr, s.joint.sr.detach(), s.joint.fake_map.detach(), s.labels, false, s.terms),
+                       s.share));
+        append_gradients(opt_d_.params(), d_grads);
+      }
+      set_summed_gradients(opt_d_.params(), gather_all(d_grads), K);
+      if (cfg_.clip_norm > 0) clip_grad_norm(opt_d_.params(), cfg_.clip_norm);
+      opt_d_.step();
+    }
+    disc_->power_iteration();
+    for (PartState& s : own) {
+      opt_net_.zero_grad();
+      Tensor loss = joint_total(s.joint, false, s.terms);
+      s.terms.add("loss", loss);
+      backward(scale(loss, s.share));
+      append_gradients(opt_net_.params(), grads);
+      s.joint = JointForward{};  // its graph is no longer needed
+    }
+  } else {
+    for (PartState& s : own) {
+      opt_net_.zero_grad();
+      Tensor loss;
+      if (stage == 1 || cfg_.method == Method::Pp2) loss = stage1_loss(s.hr, s.ulr, s.terms);
+      else if (joint) loss = joint_loss(s.hr, s.ulr, s.labels, s.terms);
+      else if (cfg_.method == Method::Fjl1 || cfg_.method == Method::Mmt2) loss = fjl1_loss(s.hr, s.ulr, s.labels, s.terms);
+      else loss = segmentation_loss(s.hr, s.ulr, s.labels, s.terms);
+      s.terms.add("loss", loss);
+      backward(scale(loss, s.share));
+      append_gradients(opt_net_.params(), grads);
+    }
+  }
+  // The terms: each part's value times its share, summed in part order, then checked.
+  std::vector<std::string> names;
+  for (const auto& member : own.front().terms.values.members()) names.push_back(member.first);
+  std::vector<double> mine;
+  for (const PartState& s : own)
+    for (const std::string& n : names) mine.push_back(s.terms.values.at(n).as_number() * double(s.share));
+  const std::vector<double> all = gather_all(mine);
+  Json values = Json::object();
+  for (size_t t = 0; t < names.size(); ++t) {
+    double sum = 0;
+    for (int k = 0; k < K; ++k) sum += all[size_t(k) * names.size() + t];
+    own.front().terms.require_finite(names[t], sum);
+    values.set(names[t], sum);
+  }
+  set_summed_gradients(opt_net_.params(), gather_all(grads), K);
+  if (cfg_.clip_norm > 0) values.set("grad_norm", double(clip_grad_norm(opt_net_.params(), cfg_.clip_norm)));
+  opt_net_.step();
+  return values;
 }
 
 }  // namespace ulr

@@ -91,6 +91,17 @@ class TrainState {
   // One optimisation step of the SAD on (HR, real map) against (sr, fake_map), both detached.
   void discriminator_step(const Tensor& hr, const Tensor& sr, const Tensor& fake_map, const Labels& labels,
                           LossTerms& terms);
+  Tensor discriminator_loss(const Tensor& hr, const Tensor& sr, const Tensor& fake_map, const Labels& labels,
+                            bool power_iteration, LossTerms& terms);
+  // The joint loss in its parts: G and S forward with the pixel terms, then the adversarial term.
+  struct JointForward {
+    Tensor sr, ce, pixel, fake_map;
+  };
+  JointForward joint_forward(const Tensor& hr, const Tensor& ulr, const Labels& labels, LossTerms& terms);
+  Tensor joint_total(const JointForward& j, bool power_iteration, LossTerms& terms);
+  // step() when the batch is cut into micro-batches or the run has several ranks (trainer.cpp).
+  struct PartState;
+  Json micro_batch_step(int stage, const Tensor& hr, const Tensor& ulr, const Labels& labels, int64_t step);
 
   TrainConfig cfg_;
   bool use_afe_ = false, use_sad_ = false;
@@ -133,6 +144,11 @@ TrainResult train(const TrainConfig& cfg, const ViewSet& train_set, const ViewSe
 // Whether Ctrl-C reached a train() call of this process since the first of the runs in
 // progress began (train() saved its checkpoint and returned).
 bool interrupted_by_signal();
+
+// A data-parallel run (several ranks, engine/distributed.h) cuts each batch into micro_batches
+// parts and gives each rank the same number: throws Error naming the key and the rank count
+// when micro_batches is not a multiple of the ranks.
+void require_ranks_fit(const TrainConfig& cfg);
 
 // Steps a run of `cfg` takes in all: G's pretraining (methods with a G), then the main stage.
 int64_t total_steps(const TrainConfig& cfg);
