@@ -99,7 +99,7 @@ int cmd_train(int argc, char** argv) {
   if (ranks.size() > 1) {
     const CollectiveTraffic t = collective_traffic();
     const double steps = double(std::max<int64_t>(1, r.losses.size()));
-    std::fprintf(stderr, "data parallel: %d ranks; allgather %.2f MB received and %.1f ms per step (%.1f %% of the run)\n",
+    std::fprintf(stderr, "data parallel: %d ranks; gradient exchange %.2f MB received and %.1f ms per step (%.1f %% of the run)\n",
                  ranks.size(), double(t.bytes) / steps / 1e6, t.seconds / steps * 1e3,
                  100.0 * t.seconds / std::max(r.seconds, 1e-9));
   }

@@ -25,6 +25,10 @@ class MpiCollectives : public Collectives {
     // MPI_ERRORS_ARE_FATAL (the default): a failed or dead rank ends the whole job.
     MPI_Allgather(in, int(bytes), MPI_BYTE, out, int(bytes), MPI_BYTE, MPI_COMM_WORLD);
   }
+  void alltoall(const void* in, size_t bytes, void* out) override {
+    if (bytes > size_t(1) << 31) throw Error("alltoall: more than 2 GiB per block");
+    MPI_Alltoall(in, int(bytes), MPI_BYTE, out, int(bytes), MPI_BYTE, MPI_COMM_WORLD);
+  }
   void start() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);

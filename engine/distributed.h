@@ -17,6 +17,9 @@ class Collectives {
   // Every rank's `bytes` bytes, gathered on every rank in rank order into `out` (size() * bytes).
   // Every rank must call it, with the same `bytes`. A failure ends the whole job.
   virtual void allgather(const void* in, size_t bytes, void* out) = 0;
+  // Block j of `in` (each `bytes` long) goes to rank j; `out` receives every rank's block for
+  // this rank, in rank order (size() * bytes both). Every rank calls it with the same `bytes`.
+  virtual void alltoall(const void* in, size_t bytes, void* out) = 0;
 };
 
 // The collectives in use: the ones installed, or the single-process ones.
@@ -37,5 +40,13 @@ std::vector<double> gather_all(const std::vector<double>& values);
 std::vector<float> gather_all(const std::vector<float>& values);
 // Whether `flag` is true on any rank.
 bool any_rank(bool flag);
+
+// The sum of K = size() * parts_per_rank vectors of `length` floats, added in part order (part 0,
+// then + part 1, ...), on every rank. This rank holds parts [rank * parts_per_rank, (rank + 1) *
+// parts_per_rank), one after another in `mine`. Each rank sums one shard of the elements
+// (exchanged with alltoall) and the shards are then gathered: about 2 x length floats received
+// per rank for any number of ranks, and the same sums, bit for bit, as one process adding all
+// K parts in order.
+std::vector<float> sum_in_part_order(const std::vector<float>& mine, int parts_per_rank, size_t length);
 
 }  // namespace ulr

@@ -35,7 +35,7 @@ mpi train --config "$tiny" --set micro_batches=2 --out "$tmp/two" --threads 1 >"
 for f in best checkpoint; do
   [ "$(tensors "$tmp/one/$f.safetensors")" = "$(tensors "$tmp/two/$f.safetensors")" ] || fail "$f.safetensors differs"
 done
-grep -q "data parallel: 2 ranks; allgather" "$tmp/two.err" || fail "no allgather report: $(cat "$tmp/two.err")"
+grep -q "data parallel: 2 ranks; gradient exchange" "$tmp/two.err" || fail "no exchange report: $(cat "$tmp/two.err")"
 [ "$(grep -c "step 16, best val" "$tmp/two.out")" = 1 ] || fail "more than rank 0 spoke: $(cat "$tmp/two.out")"
 
 # Stopped after 7 steps by 2 ranks, resumed by 2 ranks: the uninterrupted records.

@@ -44,6 +44,14 @@ class ThreadRanks : public Collectives {
     }
     std::memcpy(out, result_.data(), result_.size());
   }
+  // Through allgather: every rank's whole send buffer, then this rank's block from each.
+  void alltoall(const void* in, size_t bytes, void* out) override {
+    std::vector<char> all(bytes * size_t(size_) * size_t(size_));
+    allgather(in, bytes * size_t(size_), all.data());
+    for (int i = 0; i < size_; ++i)
+      std::memcpy(static_cast<char*>(out) + size_t(i) * bytes,
+                  all.data() + (size_t(i) * size_t(size_) + size_t(my_rank())) * bytes, bytes);
+  }
 
  private:
   static int& my_rank() {

@@ -376,9 +376,10 @@ Tensor TrainState::discriminator_loss(const Tensor& hr, const Tensor& sr, const 
 //
 // The batch is cut into micro_batches parts of consecutive samples; rank r of N computes parts
 // [r K/N, (r+1) K/N). Each part's loss is its mean scaled by its share of the batch, and its
-// gradient is computed on its own (zeroed grads, one backward, then copied out). Every rank
-// then has every part's gradient (gathered in part order) and sums them in that order, so one
-// process with K parts and N ranks with K parts compute the same sums, bit for bit. The SAD's
+// gradient is computed on its own (zeroed grads, one backward, then copied out). The parts'
+// gradients are summed in part order (sum_in_part_order: each rank adds one shard of the
+// elements over all parts, then the shards are gathered), so one process with K parts and N
+// ranks with K parts compute the same sums, bit for bit. The SAD's
 // power iteration runs once per phase (D's step, G's adversarial term) on every rank, and each
 // part's D forwards reuse it, so it does not depend on which rank holds which part.
 
@@ -411,20 +412,16 @@ void append_gradients(const std::vector<NamedParameter>& params, std::vector<flo
   }
 }
 
-// Sets the gradients of `params` to the sum, in part order, of the parts' gradients laid out
-// as append_gradients writes them, one part after another (`parts` of them).
-void set_summed_gradients(const std::vector<NamedParameter>& params, const std::vector<float>& all, int parts) {
+// Sets the gradients of `params` to the sum, in part order over every rank's parts, of the
+// gradients of this rank's parts (`mine`, laid out as append_gradients writes them).
+void set_summed_gradients(const std::vector<NamedParameter>& params, const std::vector<float>& mine, int own_parts) {
   size_t per_part = 0;
   for (const NamedParameter& p : params) per_part += size_t(p.tensor.numel());
-  ULR_CHECK(all.size() == per_part * size_t(parts), "set_summed_gradients: gathered gradients do not fit");
+  const std::vector<float> sum = sum_in_part_order(mine, own_parts, per_part);
   size_t at = 0;
   for (const NamedParameter& p : params) {
-    float* g = p.tensor.grad_data();
-    const int64_t n = p.tensor.numel();
-    for (int64_t i = 0; i < n; ++i) g[i] = all[at + size_t(i)];
-    for (int k = 1; k < parts; ++k)
-      for (int64_t i = 0; i < n; ++i) g[i] += all[size_t(k) * per_part + at + size_t(i)];
-    at += size_t(n);
+    std::copy(sum.begin() + long(at), sum.begin() + long(at + size_t(p.tensor.numel())), p.tensor.grad_data());
+    at += size_t(p.tensor.numel());
   }
 }
 
@@ -469,7 +466,7 @@ Json TrainState::micro_batch_step(int stage, const Tensor& hr, const Tensor& ulr
                        s.share));
         append_gradients(opt_d_.params(), d_grads);
       }
-      set_summed_gradients(opt_d_.params(), gather_all(d_grads), K);
+      set_summed_gradients(opt_d_.params(), d_grads, int(own.size()));
       if (cfg_.clip_norm > 0) clip_grad_norm(opt_d_.params(), cfg_.clip_norm);
       opt_d_.step();
     }
@@ -509,7 +506,7 @@ Json TrainState::micro_batch_step(int stage, const Tensor& hr, const Tensor& ulr
     own.front().terms.require_finite(names[t], sum);
     values.set(names[t], sum);
   }
-  set_summed_gradients(opt_net_.params(), gather_all(grads), K);
+  set_summed_gradients(opt_net_.params(), grads, int(own.size()));
   if (cfg_.clip_norm > 0) values.set("grad_norm", double(clip_grad_norm(opt_net_.params(), cfg_.clip_norm)));
   opt_net_.step();
   return values;
