@@ -294,6 +294,21 @@ TEST_CASE("a run whose teacher another run trains waits for it, side by side wit
     for (int64_t i = 0; i < a[t].numel(); ++i) REQUIRE(a[t].data()[i] == b[t].data()[i]);
 }
 
+TEST_CASE("run id patterns and the training priority") {
+  CHECK(matches_pattern("ours-16x16-*", "ours-16x16-s2"));
+  CHECK(matches_pattern("*-8x8-*", "fjl1-8x8-s1"));
+  CHECK(matches_pattern("*", ""));
+  CHECK(matches_pattern("a*b*c", "axxbyyc"));
+  CHECK_FALSE(matches_pattern("a*b*c", "axxbyy"));
+  CHECK_FALSE(matches_pattern("ours-16x16-*", "ours-nosad-16x16-s1"));
+  CHECK_FALSE(matches_pattern("pp1", "pp1-16x16-s1"));
+  Plan p;
+  p.priority = {"pp1-*", "*-16x16-*"};
+  CHECK(p.priority_of("pp1-16x16-s1") == 0);
+  CHECK(p.priority_of("ours-16x16-s3") == 1);
+  CHECK(p.priority_of("hr-64x64-s2") == 2);
+}
+
 TEST_CASE("bootstrap: the mean and percentile interval of hand-made cases") {
   // Constant differences: every resample has the same mean.
   BootstrapInterval c = bootstrap_mean({0.25, 0.25, 0.25, 0.25}, 500, 7);

@@ -135,7 +135,7 @@ Plan Plan::read(const std::string& path) {
 }
 
 Plan Plan::from_json(const Json& j, const std::string& path) {
-  allow_keys(j, path, {"title", "hr_size", "test_views", "seeds", "paired", "runs"});
+  allow_keys(j, path, {"title", "hr_size", "test_views", "seeds", "paired", "priority", "runs"});
   Plan plan;
   plan.path = path;
   plan.title = text_of(j, "title", path, "experiment");
@@ -168,8 +168,37 @@ Plan Plan::from_json(const Json& j, const std::string& path) {
       plan.paired.push_back(pair);
     }
   }
+  const Json& priority = j.get("priority");
+  if (!priority.is_null()) {
+    if (!priority.is_array()) throw Error(path + ": priority: expected a list of run id patterns");
+    for (size_t i = 0; i < priority.size(); ++i) {
+      const Json& p = priority.items()[i];
+      if (!p.is_string() || p.as_string().empty())
+        throw Error(path + ": priority[" + std::to_string(i) + "]: expected a pattern such as \"ours-16x16-*\", got " + p.dump());
+      plan.priority.push_back(p.as_string());
+    }
+  }
   plan.runs();  // every run's configuration checked now, before anything is trained
   return plan;
+}
+
+size_t Plan::priority_of(const std::string& id) const {
+  for (size_t i = 0; i < priority.size(); ++i)
+    if (matches_pattern(priority[i], id)) return i;
+  return priority.size();
+}
+
+bool matches_pattern(const std::string& pattern, const std::string& text) {
+  // Greedy glob with backtracking to the last '*'.
+  size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') star = p++, mark = t;
+    else if (p < pattern.size() && pattern[p] == text[t]) ++p, ++t;
+    else if (star != std::string::npos) p = star + 1, t = ++mark;
+    else return false;
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
 }
 
 const std::vector<int64_t>& PlanRow::seeds_for(int size) const {

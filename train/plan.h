@@ -52,6 +52,12 @@ struct Plan {
   };
   std::vector<Pair> paired;
   std::vector<PlanRow> rows;
+  // Run ids to train first, as patterns ('*' matches any text): runs matching the first pattern,
+  // then the second, ..., then the rest, each group in plan order. The table keeps plan order.
+  std::vector<std::string> priority;
+  // Where run `id` comes in the training order: the index of the first pattern it matches, or
+  // the number of patterns.
+  size_t priority_of(const std::string& id) const;
 
   // Reads and checks a plan: unknown keys, bad values, duplicate names, a config that does not
   // read, an override or size the config refuses — each an Error naming the file, the row and
@@ -63,6 +69,9 @@ struct Plan {
   std::vector<PlannedRun> runs() const;
   const PlanRow* find_row(const std::string& name) const;
 };
+
+// Whether `text` matches `pattern`, in which '*' stands for any text (also none).
+bool matches_pattern(const std::string& pattern, const std::string& text);
 
 // "16x16-s2": the run id without the row name.
 std::string run_suffix(int height, int width, int64_t seed);

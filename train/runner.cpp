@@ -278,12 +278,16 @@ class Queue {
 };
 
 void train_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult& result, ViewCache& views) {
-  // Runs started before come first (what is begun is finished first), then the rest in plan order.
+  // Runs started before come first (what is begun is finished first), then the rest in the
+  // plan's priority order, each group in plan order.
   std::vector<size_t> todo;
   size_t finished = 0;
-  for (RunState wanted : {RunState::Partial, RunState::Missing})
+  for (size_t i = 0; i < result.runs.size(); ++i)
+    if (result.runs[i].state == RunState::Partial) todo.push_back(i);
+  for (size_t level = 0; level <= plan.priority.size(); ++level)
     for (size_t i = 0; i < result.runs.size(); ++i)
-      if (result.runs[i].state == wanted) todo.push_back(i);
+      if (result.runs[i].state == RunState::Missing && plan.priority_of(result.runs[i].run.id) == level)
+        todo.push_back(i);
   for (const RunOutcome& o : result.runs) finished += o.state == RunState::Finished || o.state == RunState::Reused;
   if (todo.empty()) return;
   const int jobs = std::max(1, std::min<int>(opt.jobs, int(todo.size())));
@@ -344,7 +348,6 @@ void train_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult
   reporter.join();
   if (tty && !opt.quiet) std::fprintf(stderr, "\n");
   result.interrupted = stop;
-  (void)plan;
 }
 
 void evaluate_runs(const Plan& plan, const ExperimentOptions& opt, ExperimentResult& result, ViewCache& views) {
