@@ -1,5 +1,7 @@
-// `ulrseg data gen|preview|stats`: the synthetic apartments. gen lives in cmd_data_gen.cpp;
-// preview writes a picture mosaic, stats prints class frequencies and render speed.
+// `ulrseg data gen|import|preview|stats`: datasets. gen (synthetic views into a folder dataset)
+// lives in cmd_data_gen.cpp, import (real datasets' releases) in cmd_data_import.cpp; preview
+// writes a picture mosaic of the synthetic apartments, stats prints class frequencies and render
+// speed.
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -22,8 +24,10 @@ namespace ulr::cli {
 namespace {
 
 const char* kUsage =
-    "usage: ulrseg data <gen|preview|stats> [flags]\n\n"
+    "usage: ulrseg data <gen|import|preview|stats> [flags]\n\n"
     "  gen      write synthetic views as a folder dataset (ulrseg data gen --help)\n"
+    "  import   SUN RGB-D, NYUv2 or images + label PNGs into a folder dataset\n"
+    "           (ulrseg data import --help)\n"
     "  preview  --out FILE.png [--count N --size HxW --seed K --split S]\n"
     "           a mosaic, one view per apartment: HR render | 16x16 sensor frame | labels\n"
     "  stats    [--count N --size HxW --seed K --split S --json]\n"
@@ -205,9 +209,10 @@ int cmd_data(int argc, char** argv) {
   }
   const std::string sub = argv[1];
   if (sub == "gen") return cmd_data_gen(argc - 1, argv + 1);
+  if (sub == "import") return cmd_data_import(argc - 1, argv + 1);
   if (sub == "preview") return data_preview(argc - 1, argv + 1);
   if (sub == "stats") return data_stats(argc - 1, argv + 1);
-  throw UsageError("unknown subcommand '" + sub + "' (gen, preview, stats)");
+  throw UsageError("unknown subcommand '" + sub + "' (gen, import, preview, stats)");
 }
 
 }  // namespace ulr::cli
