@@ -46,6 +46,14 @@ expect_error 1 "$out/import.json: $out was imported with" "${nyu[@]}" --out "$ou
   --count 1 --threads 2 --json >"$tmp/eval" 2>"$tmp/stderr" || fail "eval exited $?: $(cat "$tmp/stderr")"
 grep -q '"miou": 0\.' "$tmp/eval" || fail "eval output: $(head -c 300 "$tmp/eval")"
 
+# The loader alone on the imported folder, from the files and from memory.
+for cache in "" --cache; do
+  "$bin" data loader --data "$out" --split train --size 64x64 --batch 1 --batches 3 --threads 2 $cache \
+    >"$tmp/loader" 2>&1 || fail "data loader $cache exited $?: $(cat "$tmp/loader")"
+  grep -q "batches/s of 1" "$tmp/loader" || fail "data loader $cache: $(cat "$tmp/loader")"
+done
+expect_error 2 "--batch: 0 is out of range" "$bin" data loader --data "$out" --batch 0
+
 # A cut label file: one line naming it and exit 1; with --skip-bad one line, a count, exit 0.
 lab="$tmp/lab13/new_nyu_class13_0003.png"
 head -c 100 "$lab" >"$tmp/cut.png" && mv "$tmp/cut.png" "$lab"
@@ -77,6 +85,13 @@ expect_usage "--out: required" "${nyu[@]:3}"
 expect_usage "--colour: unknown flag" "${nyu[@]:3}" --out "$tmp/x" --colour red
 [ -e "$tmp/x" ] && fail "a rejected command created its output folder"
 expect_error 1 "$tmp/none.mat: " "$bin" data import --format nyuv2-mat --mat "$tmp/none.mat" --out "$tmp/y"
+
+# The paper's geometry from a folder dataset: 16x16 -> 128x128 (scale 8), which the model's rules allow.
+for cfg in hr-128 joint-128; do
+  "$bin" train --config "$src/configs/$cfg.json" --dry-run >"$tmp/dry" 2>&1 || fail "$cfg dry run: $(tail -1 "$tmp/dry")"
+  grep -q '"scale": 8' "$tmp/dry" || fail "$cfg: scale is not 8"
+  grep -q '\[1,14,128,128\]' "$tmp/dry" || fail "$cfg: S does not segment at 128x128"
+done
 
 "$bin" data import --help >"$tmp/help" || fail "--help exited $?"
 grep -q "usage: ulrseg data import" "$tmp/help" || fail "--help text"
