@@ -217,6 +217,7 @@ int data_loader(int argc, char** argv) {
   }
   apply_threads(args);
   const std::string data = args.required("--data");
+  if (data == "synthetic") throw UsageError("--data: a folder dataset (data stats times the renderer)");
   const std::string split = args.str("--split", "train");
   const Size size = args.size("--size", "128x128"), ulr = args.size("--sensor", "16x16");
   LoaderOptions lo;

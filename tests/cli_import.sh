@@ -53,6 +53,7 @@ for cache in "" --cache; do
   grep -q "batches/s of 1" "$tmp/loader" || fail "data loader $cache: $(cat "$tmp/loader")"
 done
 expect_error 2 "--batch: 0 is out of range" "$bin" data loader --data "$out" --batch 0
+expect_error 2 "--data: a folder dataset" "$bin" data loader --data synthetic
 
 # A cut label file: one line naming it and exit 1; with --skip-bad one line, a count, exit 0.
 lab="$tmp/lab13/new_nyu_class13_0003.png"
