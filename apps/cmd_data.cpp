@@ -1,5 +1,7 @@
-// `ulrseg data gen|preview|stats`: the synthetic apartments. gen lives in cmd_data_gen.cpp;
-// preview writes a picture mosaic, stats prints class frequencies and render speed.
+// `ulrseg data gen|import|preview|stats|loader`: datasets. gen (synthetic views into a folder
+// dataset) lives in cmd_data_gen.cpp, import (real datasets' releases) in cmd_data_import.cpp;
+// preview writes a picture mosaic of the synthetic apartments, stats prints class frequencies and
+// render speed, loader how many batches per second the data loader makes from a folder dataset.
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -11,8 +13,11 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "data/classes.h"
+#include "data/folder.h"
+#include "data/loader.h"
 #include "data/sensor.h"
 #include "data/synthetic.h"
+#include "data/views.h"
 #include "engine/error.h"
 #include "engine/image.h"
 #include "engine/json.h"
@@ -22,12 +27,19 @@ namespace ulr::cli {
 namespace {
 
 const char* kUsage =
-    "usage: ulrseg data <gen|preview|stats> [flags]\n\n"
+    "usage: ulrseg data <gen|import|preview|stats|loader> [flags]\n\n"
     "  gen      write synthetic views as a folder dataset (ulrseg data gen --help)\n"
+    "  import   SUN RGB-D, NYUv2 or images + label PNGs into a folder dataset\n"
+    "           (ulrseg data import --help)\n"
     "  preview  --out FILE.png [--count N --size HxW --seed K --split S]\n"
     "           a mosaic, one view per apartment: HR render | 16x16 sensor frame | labels\n"
     "  stats    [--count N --size HxW --seed K --split S --json]\n"
-    "           class pixel frequencies, share of views with people, render speed\n\n"
+    "           class pixel frequencies, share of views with people, render speed\n"
+    "  loader   --data DIR [--split S --size HxW --sensor hxw --batch N --workers W\n"
+    "           --batches K --cache --json]: batches/s of the data loader alone on a folder\n"
+    "           dataset, as training draws them (flip, colour jitter, the sensor's frame): from\n"
+    "           the files (decode, crop, resize on the workers) or, with --cache, from the\n"
+    "           decoded views in memory (what `ulrseg train` does)\n\n"
     "common: --threads N (default: all cores), --seed K (default 0), --split train|val|test\n";
 
 struct Common {
@@ -196,6 +208,69 @@ int data_stats(int argc, char** argv) {
   return 0;
 }
 
+// `data loader`: the loader alone, as a training run configures it (train/run.cpp).
+int data_loader(int argc, char** argv) {
+  Args args(argc, argv, {"--cache", "--json"});
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  apply_threads(args);
+  const std::string data = args.required("--data");
+  if (data == "synthetic") throw UsageError("--data: a folder dataset (data stats times the renderer)");
+  const std::string split = args.str("--split", "train");
+  const Size size = args.size("--size", "128x128"), ulr = args.size("--sensor", "16x16");
+  LoaderOptions lo;
+  lo.batch_size = int(args.integer("--batch", 16, 1, 4096));
+  lo.workers = int(args.integer("--workers", 1, 0, 256));
+  const int64_t batches = args.integer("--batches", 20, 1, 1000000);
+  const bool cache = args.has("--cache"), json = args.has("--json");
+  args.finish();
+  lo.shuffle = lo.drop_last = true;
+  lo.augment.hflip = true;
+  lo.augment.brightness = lo.augment.contrast = lo.augment.saturation = 0.2f;
+  lo.capture = true;
+  lo.sensor.out_h = ulr.height, lo.sensor.out_w = ulr.width;
+
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  std::shared_ptr<const Dataset> dataset;
+  if (cache) {
+    dataset = std::make_shared<ViewSetDataset>(
+        load_view_set(data, 0, split, INT64_MAX, size.height, size.width));
+  } else {
+    auto folder = FolderDataset::open(data, split, FolderOptions{size.height, size.width});
+    require_project_classes(folder->manifest(), data + "/dataset.json");
+    dataset = folder;
+  }
+  const double cache_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  BatchLoader loader(dataset, lo);
+  Batch b;
+  const auto t1 = Clock::now();
+  for (int64_t done = 0, epoch = 0; done < batches; ++epoch) {
+    loader.start_epoch(epoch);
+    while (done < batches && loader.next(b)) ++done;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t1).count();
+  const double rate = double(batches) / std::max(seconds, 1e-9);
+  if (json) {
+    Json j = Json::object();
+    j.set("data", data).set("split", split).set("samples", dataset->size()).set("cache", cache);
+    j.set("batch", lo.batch_size).set("workers", lo.workers).set("batches", batches);
+    j.set("batches_per_s", rate).set("samples_per_s", rate * lo.batch_size);
+    j.set("cache_seconds", cache ? cache_seconds : 0.0);
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s/%s (%" PRId64 " samples, %dx%d -> %dx%d, %s): %.2f batches/s of %d, %.1f samples/s "
+                "(%" PRId64 " batches, %d workers)\n",
+                data.c_str(), split.c_str(), dataset->size(), size.height, size.width, ulr.height,
+                ulr.width, cache ? "cached" : "from the files", rate, lo.batch_size, rate * lo.batch_size,
+                batches, lo.workers);
+    if (cache) std::printf("reading and decoding the split into memory: %.1fs\n", cache_seconds);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_data(int argc, char** argv) {
@@ -205,9 +280,11 @@ int cmd_data(int argc, char** argv) {
   }
   const std::string sub = argv[1];
   if (sub == "gen") return cmd_data_gen(argc - 1, argv + 1);
+  if (sub == "import") return cmd_data_import(argc - 1, argv + 1);
   if (sub == "preview") return data_preview(argc - 1, argv + 1);
   if (sub == "stats") return data_stats(argc - 1, argv + 1);
-  throw UsageError("unknown subcommand '" + sub + "' (gen, preview, stats)");
+  if (sub == "loader") return data_loader(argc - 1, argv + 1);
+  throw UsageError("unknown subcommand '" + sub + "' (gen, import, preview, stats, loader)");
 }
 
 }  // namespace ulr::cli

@@ -1,6 +1,5 @@
 // `ulrseg infer`: segments ULR frames (or larger images, through the simulated sensor) and
 // writes class-id PNGs, colour PNGs, overlays and, on request, the SR image.
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -48,12 +47,8 @@ static std::vector<std::string> list_inputs(const std::string& input) {
   if (::stat(input.c_str(), &st) != 0) throw UsageError("--input: " + input + " does not exist");
   if (!S_ISDIR(st.st_mode)) return {input};
   std::vector<std::string> files;
-  DIR* dir = ::opendir(input.c_str());
-  if (!dir) throw Error(input + ": cannot list folder");
-  while (dirent* e = ::readdir(dir))
-    if (is_image_name(e->d_name)) files.push_back(input + "/" + e->d_name);
-  ::closedir(dir);
-  std::sort(files.begin(), files.end());
+  for (const std::string& name : list_folder(input))  // sorted
+    if (is_image_name(name)) files.push_back(input + "/" + name);
   if (files.empty()) throw Error(input + ": no PNG or JPEG files in the folder");
   return files;
 }

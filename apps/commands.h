@@ -5,8 +5,9 @@
 namespace ulr::cli {
 
 int cmd_inspect(int argc, char** argv);  // apps/cmd_inspect.cpp
-int cmd_data(int argc, char** argv);     // apps/cmd_data.cpp (preview, stats; dispatches gen)
+int cmd_data(int argc, char** argv);     // apps/cmd_data.cpp (preview, stats; dispatches gen, import)
 int cmd_data_gen(int argc, char** argv); // apps/cmd_data_gen.cpp (`ulrseg data gen`)
+int cmd_data_import(int argc, char** argv);  // apps/cmd_data_import.cpp (`ulrseg data import`)
 int cmd_train(int argc, char** argv);    // apps/cmd_train.cpp
 int cmd_eval(int argc, char** argv);     // apps/cmd_eval.cpp
 int cmd_infer(int argc, char** argv);    // apps/cmd_infer.cpp

@@ -23,7 +23,7 @@ struct Command {
 const Command kCommands[] = {
     {"inspect", ulr::cli::cmd_inspect, "print a safetensors file's metadata and tensor table"},
     {"demo", ulr::cli::cmd_demo, "render unseen views, segment their 16x16 frames, write a mosaic"},
-    {"data", ulr::cli::cmd_data, "synthetic apartments: gen | preview | stats"},
+    {"data", ulr::cli::cmd_data, "datasets: gen (synthetic) | import (SUN RGB-D, NYUv2, ...) | preview | stats | loader"},
     {"train", ulr::cli::cmd_train, "train a model (joint, fjl1, mmt1, hr, pp1, pp2, mmt2) from a config"},
     {"experiment", ulr::cli::cmd_experiment, "train and evaluate a plan of runs; write the results table"},
     {"eval", ulr::cli::cmd_eval, "segmentation metrics of a weights file on a test split"},

@@ -196,18 +196,23 @@ void check_label_header(const ImageFile& label, const ImageFile& image) {
 
 }  // namespace
 
+LabelledImage read_labelled_image(const std::string& image_path, const std::string& label_path,
+                                  int64_t max_pixels) {
+  if (!file_exists(label_path)) throw Error(label_path + ": missing label for image " + image_path);
+  const ImageFile img_file = read_image_file(image_path, max_pixels);
+  const ImageFile lab_file = read_image_file(label_path, max_pixels);
+  check_label_header(lab_file, img_file);
+  return {decode_image(img_file), decode_image(lab_file)};
+}
+
 Sample FolderDataset::get(int64_t i) const {
   if (i < 0 || i >= size())
     throw Error(dir_ + ": sample " + std::to_string(i) + " out of range (split \"" + split_ +
                 "\" has " + std::to_string(size()) + ")");
   const std::string img_path = image_path(i), lab_path = label_path(i);
-  if (!file_exists(lab_path)) throw Error(lab_path + ": missing label for image " + img_path);
-
-  const ImageFile img_file = read_image_file(img_path, options_.max_pixels);
-  const ImageFile lab_file = read_image_file(lab_path, options_.max_pixels);
-  check_label_header(lab_file, img_file);
-  const Image img = decode_image(img_file);
-  const Image lab = decode_image(lab_file);
+  const LabelledImage pair = read_labelled_image(img_path, lab_path, options_.max_pixels);
+  const Image& img = pair.image;
+  const Image& lab = pair.labels;
 
   Sample s;
   s.name = names_[size_t(i)];
@@ -305,6 +310,59 @@ void FolderWriter::finish() const {
   write_file_atomic(dir_ + "/dataset.json", text.data(), text.size());
 }
 
+WriteResult write_samples(const FolderWriter& writer, const Dataset& source,
+                          const std::vector<std::string>& names, const WriteOptions& options) {
+  const int64_t count = int64_t(names.size());
+  if (count > source.size())
+    throw Error("write_samples: " + std::to_string(count) + " names for " +
+                std::to_string(source.size()) + " samples");
+  WriteResult result;
+  result.ok.assign(size_t(count), false);
+  const std::string& dir = writer.dir();
+  auto written_before = [&](const std::string& name) {
+    return file_exists(dir + "/images/" + name + ".png") && file_exists(dir + "/labels/" + name + ".png");
+  };
+  // Chunks of a few samples per thread: one sample per task, progress between chunks.
+  const int64_t chunk = 4 * int64_t(num_threads());
+  for (int64_t begin = 0; begin < count; begin += chunk) {
+    const int64_t end = std::min(count, begin + chunk);
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(end - begin));
+    std::vector<char> resumed(static_cast<size_t>(end - begin), 0);
+    parallel_for(end - begin, 1, [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) {
+        const int64_t i = begin + k;
+        try {
+          if (options.resume && written_before(names[size_t(i)])) {
+            resumed[size_t(k)] = 1;
+            continue;
+          }
+          const Sample s = source.get(i);
+          writer.write_sample(names[size_t(i)], s.rgb, s.labels);
+        } catch (...) {
+          errors[size_t(k)] = std::current_exception();
+        }
+      }
+    });
+    for (int64_t k = 0; k < end - begin; ++k) {
+      const size_t i = size_t(begin + k);
+      if (!errors[size_t(k)]) {
+        result.ok[i] = true;
+        ++(resumed[size_t(k)] ? result.resumed : result.written);
+        continue;
+      }
+      if (!options.skip_bad) std::rethrow_exception(errors[size_t(k)]);
+      try {
+        std::rethrow_exception(errors[size_t(k)]);
+      } catch (const Error& e) {  // a bad sample; anything else (out of memory) stops
+        result.bad.push_back(e.what());
+        if (options.on_bad) options.on_bad(e.what());
+      }
+    }
+    if (options.progress) options.progress(end);
+  }
+  return result;
+}
+
 void write_split(FolderWriter& writer, const Dataset& source, const std::string& split,
                  int64_t count, const std::function<void(int64_t done)>& progress) {
   if (count < 0 || count > source.size())
@@ -317,26 +375,9 @@ void write_split(FolderWriter& writer, const Dataset& source, const std::string&
     std::snprintf(buf, sizeof buf, "_%06lld", static_cast<long long>(i));
     names[size_t(i)] = split + buf;
   }
-  // Chunks of a few samples per thread: one sample per task, progress between chunks.
-  const int64_t chunk = 4 * int64_t(num_threads());
-  for (int64_t begin = 0; begin < count; begin += chunk) {
-    const int64_t end = std::min(count, begin + chunk);
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(end - begin));
-    parallel_for(end - begin, 1, [&](int64_t b, int64_t e) {
-      for (int64_t k = b; k < e; ++k) {
-        try {
-          const int64_t i = begin + k;
-          const Sample s = source.get(i);
-          writer.write_sample(names[size_t(i)], s.rgb, s.labels);
-        } catch (...) {
-          errors[size_t(k)] = std::current_exception();
-        }
-      }
-    });
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    if (progress) progress(end);
-  }
+  WriteOptions options;
+  options.progress = progress;
+  write_samples(writer, source, names, options);
   writer.set_split(split, std::move(names));
   writer.finish();
 }

@@ -45,6 +45,16 @@ bool valid_sample_name(const std::string& name);
 // classes are exactly data/classes.h's table, in order.
 void require_project_classes(const FolderManifest& manifest, const std::string& label);
 
+// An image and its label file, both read and checked before either is decoded: the label must
+// be an 8-bit single-channel PNG of the image's size (a palette, channels or other bit depths
+// would change the ids when decoded). Throws Error("LABEL: missing label for image IMAGE") when
+// the label file does not exist, and every Error of read_image_file and decode_image.
+struct LabelledImage {
+  Image image, labels;  // labels: 1 channel
+};
+LabelledImage read_labelled_image(const std::string& image_path, const std::string& label_path,
+                                  int64_t max_pixels = kDefaultMaxPixels);
+
 struct FolderOptions {
   // When both are > 0, every sample is fitted to height x width (centre crop to the aspect,
   // then area average; labels by majority vote: data/sensor.h) so that batches can be formed
@@ -107,10 +117,28 @@ class FolderWriter {
   FolderManifest manifest_;
 };
 
+struct WriteOptions {
+  bool resume = false;    // leave out samples whose image and label files are already written
+  bool skip_bad = false;  // a sample whose get() throws Error is reported and left out
+  std::function<void(int64_t done)> progress;             // from the calling thread
+  std::function<void(const std::string& line)> on_bad;    // from the calling thread, in order
+};
+struct WriteResult {
+  int64_t written = 0, resumed = 0;
+  std::vector<bool> ok;          // per sample: written now or before
+  std::vector<std::string> bad;  // the messages of the samples left out, in order
+};
+// Writes samples 0..names.size()-1 of `source` as images/NAME.png and labels/NAME.png, in
+// parallel over the threads (parallel_for, a few samples per thread between progress calls).
+// Without skip_bad, throws the Error of the lowest-numbered sample that failed (samples written
+// before it stay). Sets no split and writes no dataset.json.
+WriteResult write_samples(const FolderWriter& writer, const Dataset& source,
+                          const std::vector<std::string>& names, const WriteOptions& options = {});
+
 // Copies samples 0..count-1 of `source` into `writer` as split `split`, named SPLIT_000000,
-// SPLIT_000001, ..., in parallel over the threads (parallel_for), then sets the split and finishes
-// (writes dataset.json). `progress(done)` is called from the calling thread as samples
-// complete. Throws the Error of the lowest-numbered sample that failed.
+// SPLIT_000001, ... (write_samples), then sets the split and finishes (writes dataset.json).
+// `progress(done)` is called from the calling thread as samples complete. Throws the Error of
+// the lowest-numbered sample that failed.
 void write_split(FolderWriter& writer, const Dataset& source, const std::string& split,
                  int64_t count, const std::function<void(int64_t done)>& progress = {});
 

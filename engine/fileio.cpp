@@ -1,5 +1,6 @@
 #include "engine/fileio.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -121,6 +122,19 @@ void make_dirs(const std::string& path) {
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+std::vector<std::string> list_folder(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) throw Error(dir + ": cannot list folder: " + sys_error());
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 FileLock::FileLock(const std::string& path, const std::string& what) {

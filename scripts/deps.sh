@@ -12,6 +12,8 @@ want() {
 want cmake g++ make libeigen3-dev libxsimd-dev libstb-dev doctest-dev
 # Open MPI: data-parallel training under mpirun (optional in CMake; CI tests it).
 want libopenmpi-dev openmpi-bin
+# HDF5 reads NYUv2's labelled .mat (`ulrseg data import --format nyuv2-mat`); optional to build.
+want libhdf5-dev
 # PyTorch is only for regenerating fixtures and the side-by-side benchmark: ULRSEG_WITH_TORCH=1.
 if [ "${ULRSEG_WITH_TORCH:-0}" = 1 ]; then
   want python3-torch python3-numpy python3-skimage

@@ -17,19 +17,13 @@
 
 #include "gradcheck.h"
 #include "png_bytes.h"
+#include "temp_dir.h"
 
 using namespace ulr;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ulrseg_test_folder_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using test::TempDir;
 
 // Random 8-bit images and labels (a few ignore pixels), exactly representable in PNG.
 class MemoryDataset : public Dataset {

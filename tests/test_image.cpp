@@ -17,20 +17,12 @@
 #include "engine/image.h"
 
 #include "png_bytes.h"
+#include "temp_dir.h"
 
 using namespace ulr;
 using namespace ulr::test;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ulrseg_test_image_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 Image pattern(int w, int h, int c) {
   Image img(w, h, c);
