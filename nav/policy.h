@@ -51,7 +51,7 @@ struct PolicySettings {
   float scan_spacing = 1.5f;      // no new circle within this of an earlier one
   int waypoint_patience = 4;      // blocked moves before a waypoint is given up
   float lookahead = 0.6f;         // steer to the point this far along the planned path
-  int stuck_steps = 16;           // moving less than stuck_distance in this many steps is stuck:
+  int stuck_steps = 10;           // moving less than stuck_distance in this many steps is stuck:
   float stuck_distance = 0.4f;    // the waypoint is given up, or the target ignored for
   int ignore_steps = 30;          // this many steps, or, when the target covers at least
   float stuck_stop_coverage = 0.1f;  // this share of the view, the agent stops
