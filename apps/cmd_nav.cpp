@@ -2,6 +2,7 @@
 // runs every agent on the same ones, prints success, SPL, SoftSPL and distance to goal per agent
 // and per category, and writes the episodes, the per-episode results, top-down maps and one
 // episode's strip of frames, predictions and actions.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -186,8 +187,10 @@ Image episode_strip(const std::vector<RecordedStep>& steps, int view) {
     rows.back().push_back(colorize_labels(s.labels.data(), view, view));
     rows.back().push_back(action_icon(s.action));
   }
-  while (rows.size() > 1 && rows.back().size() < rows.front().size())
-    rows.back().push_back(Image(16, 16, 3));  // a mosaic's rows are as long as the first
+  while (rows.size() > 1 && rows.back().size() < rows.front().size()) {  // rows as long as the first
+    rows.back().push_back(Image(16, 16, 3));
+    std::fill(rows.back().back().px.begin(), rows.back().back().px.end(), uint8_t(255));
+  }
   return mosaic(rows, 48);
 }
 
@@ -197,6 +200,38 @@ Json trajectory_json(const EpisodeResult& r, const Trajectory& t) {
   for (Action a : t.actions) actions += action_letter(a);
   j.set("actions", actions);
   return j;
+}
+
+// The index of the task of episode `id`; UsageError naming --map when there is none.
+int task_index(const std::vector<NavTask>& tasks, int id) {
+  for (size_t i = 0; i < tasks.size(); ++i)
+    if (tasks[i].episode.id == id) return int(i);
+  throw UsageError("--map: no episode has id " + std::to_string(id));
+}
+
+// Per agent, each episode's metrics and actions.
+void write_results(const std::string& path, const std::string& episodes_path, const std::vector<LoadedAgent>& agents,
+                   const std::vector<AgentRun>& runs) {
+  Json results = Json::object(), per_agent = Json::object();
+  for (size_t k = 0; k < agents.size(); ++k) {
+    Json list = Json::array();
+    for (size_t i = 0; i < runs[k].results.size(); ++i)
+      list.push(trajectory_json(runs[k].results[i], runs[k].trajectories[i]));
+    per_agent.set(agents[k].agent.label, list);
+  }
+  results.set("episodes_file", episodes_path).set("agents", per_agent);
+  const std::string text = results.dump(1) + "\n";
+  write_file_atomic(path, text.data(), text.size());
+}
+
+// The map of task `index` with every agent's path in its colour.
+Image episode_map(const std::vector<NavTask>& tasks, int index, const std::vector<AgentRun>& runs) {
+  std::vector<MapPath> paths(runs.size());
+  for (size_t k = 0; k < runs.size(); ++k) {
+    paths[k].trajectory = &runs[k].trajectories[size_t(index)];
+    agent_colour(int(k), paths[k].rgb);
+  }
+  return draw_episode_map(tasks[size_t(index)], paths);
 }
 
 NavReport run_nav(const NavOptions& o) {
@@ -222,12 +257,7 @@ NavReport run_nav(const NavOptions& o) {
   std::vector<int> maps = o.maps;
   if (maps.empty())
     for (size_t i = 0; i < std::min<size_t>(3, tasks.size()); ++i) maps.push_back(tasks[i].episode.id);
-  auto task_index = [&](int id) {
-    for (size_t i = 0; i < tasks.size(); ++i)
-      if (tasks[i].episode.id == id) return int(i);
-    throw UsageError("--map: no episode has id " + std::to_string(id));
-  };
-  for (int id : maps) task_index(id);
+  for (int id : maps) task_index(tasks, id);
   const std::string strip_agent = choose_strip_agent(agents, o.strip_agent);
   make_dirs(o.out);
   report.episodes_path = o.out + "/nav_episodes.json";
@@ -235,7 +265,7 @@ NavReport run_nav(const NavOptions& o) {
   write_file_atomic(report.episodes_path, episodes_text.data(), episodes_text.size());
   std::vector<AgentRun> runs;
   for (const LoadedAgent& a : agents) {
-    run.record_episode = a.agent.label == strip_agent && !maps.empty() ? task_index(maps[0]) : -1;
+    run.record_episode = a.agent.label == strip_agent && !maps.empty() ? task_index(tasks, maps[0]) : -1;
     runs.push_back(run_agent(a.agent, tasks, run));
     const AgentRun& r = runs.back();
     report.agents.push_back({a.agent.label, a.source, summarize(r.results), summarize_by_category(r.results), r.seconds});
@@ -246,24 +276,11 @@ NavReport run_nav(const NavOptions& o) {
       write_png(report.strip, episode_strip(r.recorded, run.nav.view));
     }
   }
-  Json results = Json::object(), per_agent = Json::object();
-  for (size_t k = 0; k < agents.size(); ++k) {
-    Json list = Json::array();
-    for (size_t i = 0; i < tasks.size(); ++i) list.push(trajectory_json(runs[k].results[i], runs[k].trajectories[i]));
-    per_agent.set(agents[k].agent.label, list);
-  }
-  results.set("episodes_file", report.episodes_path).set("agents", per_agent);
   report.results_path = o.out + "/nav_results.json";
-  const std::string results_text = results.dump(1) + "\n";
-  write_file_atomic(report.results_path, results_text.data(), results_text.size());
+  write_results(report.results_path, report.episodes_path, agents, runs);
   for (int id : maps) {
-    std::vector<MapPath> paths(agents.size());
-    for (size_t k = 0; k < agents.size(); ++k) {
-      paths[k].trajectory = &runs[k].trajectories[size_t(task_index(id))];
-      agent_colour(int(k), paths[k].rgb);
-    }
     report.maps.push_back(o.out + "/nav_map_" + std::to_string(id) + ".png");
-    write_png(report.maps.back(), draw_episode_map(tasks[size_t(task_index(id))], paths));
+    write_png(report.maps.back(), episode_map(tasks, task_index(tasks, id), runs));
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double agent_episodes = double(tasks.size() * agents.size());

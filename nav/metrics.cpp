@@ -70,8 +70,9 @@ EpisodeResult score_episode(const NavTask& t, const NavSettings& s, const Trajec
   const RenderResult view = render(w, camera_pose(s, end), view_options(s));
   const int target = int(std::count(view.labels.data.begin(), view.labels.data.end(), uint8_t(t.episode.category)));
   r.coverage = double(target) / double(view.labels.data.size());
-  r.success = r.stopped && r.coverage > 0.40;
-  if (r.stopped) {
+  const bool claims_found = r.stopped && !r.not_found;
+  r.success = claims_found && r.coverage > 0.40;
+  if (claims_found) {
     std::vector<int> near;
     for (int inst : t.goal->instances)
       if (distance_to_rect(w.instances[size_t(inst)].footprint, end.x, end.y) <= s.success_distance)
@@ -95,7 +96,7 @@ Interval proportion_interval(int successes, int n) {
   return i;
 }
 
-Interval mean_interval(const std::vector<double>& values) {
+Interval mean_interval(const std::vector<double>& values, double lowest) {
   Interval i;
   const size_t n = values.size();
   if (n == 0) return i;
@@ -105,7 +106,7 @@ Interval mean_interval(const std::vector<double>& values) {
   double squares = 0;
   for (double v : values) squares += (v - i.mean) * (v - i.mean);
   const double half = n > 1 ? kZ95 * std::sqrt(squares / double(n - 1) / double(n)) : 0.0;
-  i.lo = i.mean - half, i.hi = i.mean + half;
+  i.lo = std::max(lowest, i.mean - half), i.hi = i.mean + half;
   return i;
 }
 
@@ -121,7 +122,7 @@ Summary summarize(const std::vector<EpisodeResult>& results) {
   }
   s.success = proportion_interval(success, s.episodes);
   s.success_habitat = proportion_interval(habitat, s.episodes);
-  s.spl = mean_interval(spls), s.softspl = mean_interval(softs), s.dtg = mean_interval(dtgs);
+  s.spl = mean_interval(spls, 0), s.softspl = mean_interval(softs, 0), s.dtg = mean_interval(dtgs, 0);
   if (s.episodes > 0) {
     s.steps /= s.episodes, s.collisions /= s.episodes;
     s.not_found = double(not_found) / s.episodes;

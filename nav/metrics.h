@@ -10,9 +10,10 @@
 //   SoftSPL            max(0, 1 - dtg / l) * l / max(p, l)
 //   distance to goal   dtg, the geodesic distance from the final pose to the nearest view point
 //
-// A stop that declares the target not found is a stop. Intervals are 95 %: Wilson's score
+// A stop that declares the target not found ends the episode and is never a success, even
+// where the agent happens to stand beside a goal. Intervals are 95 %: Wilson's score
 // interval for the two success rates, the normal interval of the mean (mean +- 1.96 s / sqrt(n),
-// s the sample standard deviation) for SPL, SoftSPL and dtg.
+// s the sample standard deviation, cut at 0) for SPL, SoftSPL and dtg.
 #pragma once
 #include <string>
 #include <utility>
@@ -48,7 +49,8 @@ struct Interval {
   double mean = 0, lo = 0, hi = 0;
 };
 Interval proportion_interval(int successes, int n);        // Wilson, 95 %
-Interval mean_interval(const std::vector<double>& values);  // mean +- 1.96 s / sqrt(n)
+// mean +- 1.96 s / sqrt(n), the lower end no lower than `lowest` (SPL, SoftSPL and dtg are >= 0).
+Interval mean_interval(const std::vector<double>& values, double lowest = -1e300);
 
 struct Summary {
   int episodes = 0;

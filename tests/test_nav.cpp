@@ -12,11 +12,13 @@
 #include "engine/error.h"
 #include "engine/fileio.h"
 #include "engine/parallel.h"
+#include "gradcheck.h"
 #include "nav/agents.h"
 #include "nav/picture.h"
 
 using namespace ulr;
 using namespace ulr::nav;
+using ulr::test::error_of;
 
 namespace {
 
@@ -28,15 +30,6 @@ NavGrid grid(int width, int height, const std::vector<std::pair<int, int>>& bloc
   g.passable.assign(size_t(width) * height, 1);
   for (auto [x, y] : blocked) g.passable[size_t(y) * width + x] = 0;
   return g;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // A few test-split episodes, shared by the tests below (apartments are built once).
@@ -230,6 +223,14 @@ TEST_CASE("the shortest-path agent: success 1 and SPL 1 on reachable episodes") 
     CHECK(r.collisions == 0);
     CHECK(r.path_length == doctest::Approx(r.geodesic).epsilon(1e-4));
   }
+  // The same walk declaring "not found" at the end is no success.
+  Trajectory gave_up = run.trajectories[0];
+  gave_up.not_found = true;
+  const EpisodeResult r = score_episode(f.tasks[0], f.settings, gave_up);
+  CHECK(r.stopped);
+  CHECK_FALSE(r.success_habitat);
+  CHECK(r.spl == 0.0);
+  CHECK(r.softspl == doctest::Approx(1.0).epsilon(1e-4));  // it did get there
 }
 
 TEST_CASE("episodes: deterministic, at least 1.5 m, written and read back") {
