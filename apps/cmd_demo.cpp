@@ -11,6 +11,8 @@
 #include "engine/fileio.h"
 #include "eval/evaluate.h"
 #include "infer/visualize.h"
+#include "nav/agents.h"
+#include "nav/picture.h"
 #include "ops/ops.h"
 
 namespace ulr::cli {
@@ -22,7 +24,8 @@ const char* kDemoHelp =
     "Renders N unseen synthetic test views (default 300), runs the shipped models on their 16x16\n"
     "frames (DIR/ulrnet-{joint,fjl1,mmt1}-16x16.safetensors, default weights/), prints mIoU and\n"
     "pixel accuracy of each, and writes OUT/demo_mosaic.png (default out/): per row the HR view\n"
-    "(for reference only), the 16x16 input, SR, prediction and ground truth.\n";
+    "(for reference only), the 16x16 input, SR, prediction and ground truth. Then ours navigates\n"
+    "4 test episodes (ulrseg nav) and OUT/demo_nav.png shows the first one's map.\n";
 
 struct DemoOptions {
   std::string weights_dir, out;
@@ -36,7 +39,14 @@ struct DemoModel {
   EvalResult result;
 };
 
+// Ours navigating a few test episodes (`ulrseg nav` runs the benchmark), and one episode's map.
+struct DemoNav {
+  nav::Summary summary;
+  std::string map;
+};
+
 struct DemoReport {
+  DemoNav nav;
   int64_t views = 0;
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   std::vector<DemoModel> models;  // ours first
@@ -101,6 +111,22 @@ void write_mosaic(const std::string& path, const ULRNet& net, const ViewSet& vie
   write_png(path, mosaic(grid, 128));
 }
 
+DemoNav run_demo_nav(const ULRNet& ours, const std::string& out) {
+  nav::RunOptions run;
+  nav::ApartmentCache cache(run.nav);
+  nav::EpisodeSpec spec;
+  spec.count = 4;
+  const std::vector<nav::NavTask> tasks = nav::make_tasks(nav::generate_episodes(spec, cache), cache, "demo");
+  const nav::AgentRun ran = nav::run_agent({"joint", nav::AgentKind::Model, &ours}, tasks, run);
+  const nav::AgentRun shortest = nav::run_agent({"shortest", nav::AgentKind::Shortest, nullptr}, tasks, run);
+  DemoNav d;
+  d.summary = nav::summarize(ran.results);
+  d.map = out + "/demo_nav.png";  // ours red, the shortest path blue
+  write_png(d.map, nav::draw_episode_map(tasks[0], {{&shortest.trajectories[0], {30, 90, 230}},
+                                                     {&ran.trajectories[0], {220, 30, 30}}}));
+  return d;
+}
+
 DemoReport run_demo(const DemoOptions& o) {
   DemoReport r;
   r.models = load_shipped_models(o.weights_dir);
@@ -115,6 +141,8 @@ DemoReport run_demo(const DemoOptions& o) {
   make_dirs(o.out);
   r.mosaic = o.out + "/demo_mosaic.png";
   write_mosaic(r.mosaic, *r.models[0].net, views, sensor, std::min(o.rows, o.count));
+  std::fprintf(stderr, "navigating %d test episodes with ours...\n", 4);
+  r.nav = run_demo_nav(*r.models[0].net, o.out);
   return r;
 }
 
@@ -124,6 +152,7 @@ void print_demo_json(const DemoReport& r) {
   Json models = Json::object();
   for (const DemoModel& m : r.models) models.set(m.label, m.result.to_json());
   j.set("models", models);
+  j.set("nav", nav::summary_to_json(r.nav.summary).set("map", r.nav.map));
   std::printf("%s\n", j.dump(2).c_str());
 }
 
@@ -136,6 +165,10 @@ void print_demo_text(const DemoReport& r) {
                 m.result.cm.pixel_accuracy(), m.result.psnr, m.result.frames_per_second());
   std::printf("mosaic (HR reference | %dx%d input | SR | prediction | ground truth): %s\n", r.in_h, r.in_w,
               r.mosaic.c_str());
+  const nav::Summary& n = r.nav.summary;
+  std::printf("navigation, ours on %d test episodes (ulrseg nav for the benchmark): success %.2f (paper), %.2f "
+              "(Habitat), SPL %.2f; map (ours red, shortest path blue): %s\n",
+              n.episodes, n.success.mean, n.success_habitat.mean, n.spl.mean, r.nav.map.c_str());
 }
 
 }  // namespace

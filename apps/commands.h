@@ -14,5 +14,6 @@ int cmd_infer(int argc, char** argv);    // apps/cmd_infer.cpp
 int cmd_demo(int argc, char** argv);     // apps/cmd_demo.cpp
 int cmd_bench(int argc, char** argv);    // apps/cmd_bench.cpp
 int cmd_experiment(int argc, char** argv);  // apps/cmd_experiment.cpp
+int cmd_nav(int argc, char** argv);      // apps/cmd_nav.cpp
 
 }  // namespace ulr::cli

@@ -28,6 +28,7 @@ const Command kCommands[] = {
     {"experiment", ulr::cli::cmd_experiment, "train and evaluate a plan of runs; write the results table"},
     {"eval", ulr::cli::cmd_eval, "segmentation metrics of a weights file on a test split"},
     {"infer", ulr::cli::cmd_infer, "segment ULR frames or images; write class, colour and overlay PNGs"},
+    {"nav", ulr::cli::cmd_nav, "object-goal navigation from 16x16 frames: agents, episodes, SPL"},
     {"bench", ulr::cli::cmd_bench, "engine speed: sgemm peak, kernels, training step, inference"},
 };
 
