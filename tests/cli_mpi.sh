@@ -14,6 +14,8 @@ if ! command -v mpirun >/dev/null || ! ldd "$bin" | grep -q libmpi; then
 fi
 # Tests run as root in CI's containers; Open MPI refuses that unless told.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# Containers often forbid the cross-process memory reads of the shared-memory transport.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 mpi() { mpirun -np 2 --oversubscribe "$bin" "$@"; }
 tiny="$src/configs/tiny.json"
 
