@@ -1,6 +1,5 @@
 // `ulrseg infer`: segments ULR frames (or larger images, through the simulated sensor) and
 // writes class-id PNGs, colour PNGs, overlays and, on request, the SR image.
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -31,16 +30,6 @@ static const char* kInferHelp =
     "outputs (a.png and a.jpg) stop the run before anything is written.\n\n"
     "  --max-pixels N   the most pixels an input may declare (default 4096x4096 = 16777216)\n";
 
-static bool is_image_name(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
-    size_t n = std::string(ext).size();
-    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return true;
-  }
-  return false;
-}
-
 // The inputs, by name: a FIFO or a folder named like an image is listed too, and refused with
 // its own line when it is read.
 static std::vector<std::string> list_inputs(const std::string& input) {
@@ -48,12 +37,8 @@ static std::vector<std::string> list_inputs(const std::string& input) {
   if (::stat(input.c_str(), &st) != 0) throw UsageError("--input: " + input + " does not exist");
   if (!S_ISDIR(st.st_mode)) return {input};
   std::vector<std::string> files;
-  DIR* dir = ::opendir(input.c_str());
-  if (!dir) throw Error(input + ": cannot list folder");
-  while (dirent* e = ::readdir(dir))
-    if (is_image_name(e->d_name)) files.push_back(input + "/" + e->d_name);
-  ::closedir(dir);
-  std::sort(files.begin(), files.end());
+  for (const std::string& name : list_folder(input))
+    if (has_image_extension(name)) files.push_back(input + "/" + name);
   if (files.empty()) throw Error(input + ": no PNG or JPEG files in the folder");
   return files;
 }

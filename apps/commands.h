@@ -12,5 +12,6 @@ int cmd_eval(int argc, char** argv);     // apps/cmd_eval.cpp
 int cmd_infer(int argc, char** argv);    // apps/cmd_infer.cpp
 int cmd_demo(int argc, char** argv);     // apps/cmd_demo.cpp
 int cmd_bench(int argc, char** argv);    // apps/cmd_bench.cpp
+int cmd_privacy(int argc, char** argv);  // apps/cmd_privacy.cpp (the sweep, faces, export)
 
 }  // namespace ulr::cli

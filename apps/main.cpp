@@ -27,6 +27,7 @@ const Command kCommands[] = {
     {"eval", ulr::cli::cmd_eval, "segmentation metrics of a weights file on a test split"},
     {"infer", ulr::cli::cmd_infer, "segment ULR frames or images; write class, colour and overlay PNGs"},
     {"bench", ulr::cli::cmd_bench, "engine speed: sgemm peak, kernels, training step, inference"},
+    {"privacy", ulr::cli::cmd_privacy, "identity and reconstruction attacks by resolution and distance"},
 };
 
 void print_usage(FILE* out) {

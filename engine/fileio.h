@@ -24,5 +24,10 @@ std::vector<unsigned char> read_file(const std::string& path);
 // Creates a folder and its parents (like mkdir -p). Throws Error naming the path on failure.
 void make_dirs(const std::string& path);
 bool file_exists(const std::string& path);
+// Whether `path` is a folder (following links).
+bool is_folder(const std::string& path);
+// The names of a folder's entries, sorted, without "." and "..". Throws Error("PATH: cannot
+// list folder: ...") when it cannot be read.
+std::vector<std::string> list_folder(const std::string& path);
 
 }  // namespace ulr

@@ -17,19 +17,13 @@
 
 #include "gradcheck.h"
 #include "png_bytes.h"
+#include "temp_dir.h"
 
 using namespace ulr;
+using namespace ulr::test;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ulrseg_test_folder_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 // Random 8-bit images and labels (a few ignore pixels), exactly representable in PNG.
 class MemoryDataset : public Dataset {
@@ -80,7 +74,7 @@ std::string manifest_error(const std::string& dir, const std::string& json) {
 }  // namespace
 
 TEST_CASE("written samples load back identical, and splits can be appended") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   MemoryDataset mem(5, 12, 16, 3);
   FolderWriter writer(dir.path, project_classes());
   int64_t last_progress = 0;
@@ -119,7 +113,7 @@ TEST_CASE("written samples load back identical, and splits can be appended") {
 }
 
 TEST_CASE("synthetic views written by data gen's path load back identical") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   SyntheticDataset views(5, Split::Val, 3, 24, 32);
   FolderWriter writer(dir.path, project_classes());
   write_split(writer, views, "val", 3);
@@ -134,7 +128,7 @@ TEST_CASE("synthetic views written by data gen's path load back identical") {
 }
 
 TEST_CASE("images of other sizes are fitted when the dataset is opened with a size") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   make_dataset(dir.path);  // 12x16
   auto ds = FolderDataset::open(dir.path, "train", FolderOptions{6, 6});
   Sample s = ds->get(0);
@@ -146,7 +140,7 @@ TEST_CASE("images of other sizes are fitted when the dataset is opened with a si
 }
 
 TEST_CASE("bad samples are rejected naming the file and the problem") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   make_dataset(dir.path);
   auto ds = FolderDataset::open(dir.path, "train");
   const std::string img0 = dir.path + "/images/train_000000.png";
@@ -241,7 +235,7 @@ TEST_CASE("bad samples are rejected naming the file and the problem") {
 }
 
 TEST_CASE("dataset.json problems are one line naming the file") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   const std::string path = dir.path + "/dataset.json";
   CHECK(error_of([&] { FolderDataset::open(dir.path, "train"); }) ==
         path + ": missing (not a ulrseg folder dataset)");
