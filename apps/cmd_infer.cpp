@@ -30,16 +30,6 @@ static const char* kInferHelp =
     "outputs (a.png and a.jpg) stop the run before anything is written.\n\n"
     "  --max-pixels N   the most pixels an input may declare (default 4096x4096 = 16777216)\n";
 
-static bool is_image_name(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
-    size_t n = std::string(ext).size();
-    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return true;
-  }
-  return false;
-}
-
 // The inputs, by name: a FIFO or a folder named like an image is listed too, and refused with
 // its own line when it is read.
 static std::vector<std::string> list_inputs(const std::string& input) {
@@ -48,7 +38,7 @@ static std::vector<std::string> list_inputs(const std::string& input) {
   if (!S_ISDIR(st.st_mode)) return {input};
   std::vector<std::string> files;
   for (const std::string& name : list_folder(input))  // sorted
-    if (is_image_name(name)) files.push_back(input + "/" + name);
+    if (has_image_extension(name)) files.push_back(input + "/" + name);
   if (files.empty()) throw Error(input + ": no PNG or JPEG files in the folder");
   return files;
 }

@@ -15,5 +15,6 @@ int cmd_demo(int argc, char** argv);     // apps/cmd_demo.cpp
 int cmd_bench(int argc, char** argv);    // apps/cmd_bench.cpp
 int cmd_experiment(int argc, char** argv);  // apps/cmd_experiment.cpp
 int cmd_nav(int argc, char** argv);      // apps/cmd_nav.cpp
+int cmd_privacy(int argc, char** argv);  // apps/cmd_privacy.cpp (the sweep, faces, export)
 
 }  // namespace ulr::cli

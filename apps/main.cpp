@@ -30,6 +30,7 @@ const Command kCommands[] = {
     {"infer", ulr::cli::cmd_infer, "segment ULR frames or images; write class, colour and overlay PNGs"},
     {"nav", ulr::cli::cmd_nav, "object-goal navigation from 16x16 frames: agents, episodes, SPL"},
     {"bench", ulr::cli::cmd_bench, "engine speed: sgemm peak, kernels, training step, inference"},
+    {"privacy", ulr::cli::cmd_privacy, "identity and reconstruction attacks by resolution and distance"},
 };
 
 void print_usage(FILE* out) {

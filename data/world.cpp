@@ -4,6 +4,7 @@
 #include "data/world.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "data/world_builder.h"
@@ -94,16 +95,12 @@ uint8_t item_class(ItemKind kind) { return kItems[int(kind)].class_id; }
 // with co-prime periods so that no two identities share more than one trait.
 namespace {
 
+const float kSkin[6][3] = {{0.96f, 0.80f, 0.69f}, {0.90f, 0.70f, 0.55f}, {0.78f, 0.57f, 0.42f},
+                           {0.62f, 0.42f, 0.28f}, {0.45f, 0.30f, 0.20f}, {0.30f, 0.20f, 0.13f}};
+const float kHair[5][3] = {{0.08f, 0.06f, 0.05f}, {0.35f, 0.22f, 0.12f}, {0.80f, 0.65f, 0.35f},
+                           {0.60f, 0.25f, 0.10f}, {0.75f, 0.75f, 0.75f}};
+
 std::vector<PersonLook> make_looks() {
-  static const float kSkin[6][3] = {{0.96f, 0.80f, 0.69f}, {0.90f, 0.70f, 0.55f},
-                                    {0.78f, 0.57f, 0.42f}, {0.62f, 0.42f, 0.28f},
-                                    {0.45f, 0.30f, 0.20f}, {0.30f, 0.20f, 0.13f}};
-  static const float kHair[5][3] = {{0.08f, 0.06f, 0.05f}, {0.35f, 0.22f, 0.12f},
-                                    {0.80f, 0.65f, 0.35f}, {0.60f, 0.25f, 0.10f},
-                                    {0.75f, 0.75f, 0.75f}};
-  static const Texture kPattern[7] = {Texture::Solid,   Texture::Stripes, Texture::Checker,
-                                      Texture::Dots,    Texture::Plaid,   Texture::Fabric,
-                                      Texture::Noise};
   std::vector<PersonLook> looks(kNumIdentities);
   for (int i = 0; i < kNumIdentities; ++i) {
     PersonLook& p = looks[size_t(i)];
@@ -119,9 +116,61 @@ std::vector<PersonLook> make_looks() {
     static const float kTrousers[4][3] = {
         {0.12f, 0.15f, 0.30f}, {0.15f, 0.15f, 0.15f}, {0.55f, 0.48f, 0.35f}, {0.30f, 0.32f, 0.35f}};
     for (int c = 0; c < 3; ++c) p.trousers[c] = kTrousers[(i / 2) % 4][c];
-    p.top_pattern = kPattern[i % 7];
+    p.top_pattern = worldgen::kOutfitPatterns[i % 7];
+    p.top_scale = 0.06f + 0.02f * float(i % 3);
+    p.top_seed = uint32_t(i) * 7919u + 1;
     p.face_pattern = i % 4;
     p.height = 1.55f + 0.05f * float((i * 3) % 7);
+  }
+  return looks;
+}
+
+// The traits that stay when the clothes change, spread apart: of every combination of height
+// (6 levels), build (3), skin (6), hair colour (5), hair style (4) and face (4), taken in lexicographic order, the
+// first, then each time the one farthest (in traits that differ) from all taken so far; on
+// ties the one whose levels are taken least often (so every level is used about as often), then
+// the first. Outfits are those of make_looks().
+std::vector<PersonLook> make_distinct_looks() {
+  static const float kHeights[6] = {1.52f, 1.60f, 1.68f, 1.76f, 1.84f, 1.92f};
+  static const float kBuilds[3] = {0.8f, 1.0f, 1.25f};
+  constexpr int kTraits = 6;
+  const int levels[kTraits] = {6, 3, 6, 5, 4, 4};
+  std::vector<std::array<int, kTraits>> all, taken;
+  for (int a = 0; a < levels[0]; ++a)
+    for (int b = 0; b < levels[1]; ++b)
+      for (int c = 0; c < levels[2]; ++c)
+        for (int d = 0; d < levels[3]; ++d)
+          for (int e = 0; e < levels[4]; ++e)
+            for (int f = 0; f < levels[5]; ++f) all.push_back({a, b, c, d, e, f});
+  std::vector<int> nearest(all.size(), kTraits + 1);  // traits differing from the closest taken one
+  std::array<std::array<int, 6>, kTraits> used{};  // how many taken ones have each level
+  auto usage = [&](const std::array<int, kTraits>& t) {
+    int u = 0;
+    for (int k = 0; k < kTraits; ++k) u += used[size_t(k)][size_t(t[size_t(k)])];
+    return u;
+  };
+  for (int i = 0; i < kNumIdentities; ++i) {
+    size_t pick = 0;
+    for (size_t k = 1; k < all.size(); ++k)
+      if (nearest[k] > nearest[pick] || (nearest[k] == nearest[pick] && usage(all[k]) < usage(all[pick])))
+        pick = k;
+    taken.push_back(all[pick]);
+    for (int k = 0; k < kTraits; ++k) ++used[size_t(k)][size_t(all[pick][size_t(k)])];
+    for (size_t k = 0; k < all.size(); ++k) {
+      int differ = 0;
+      for (int t = 0; t < kTraits; ++t) differ += all[k][size_t(t)] != all[pick][size_t(t)];
+      nearest[k] = std::min(nearest[k], differ);
+    }
+  }
+  std::vector<PersonLook> looks = make_looks();
+  for (int i = 0; i < kNumIdentities; ++i) {
+    const std::array<int, kTraits>& t = taken[size_t(i)];
+    PersonLook& p = looks[size_t(i)];
+    p.height = kHeights[t[0]];
+    p.build = kBuilds[t[1]];
+    for (int c = 0; c < 3; ++c) p.skin[c] = kSkin[t[2]][c], p.hair[c] = kHair[t[3]][c];
+    p.hair_style = t[4];
+    p.face_pattern = t[5];
   }
   return looks;
 }
@@ -130,6 +179,12 @@ std::vector<PersonLook> make_looks() {
 
 const PersonLook& person_look(int id) {
   static const std::vector<PersonLook> looks = make_looks();
+  ULR_CHECK(id >= 0 && id < kNumIdentities, "identity out of range");
+  return looks[size_t(id)];
+}
+
+const PersonLook& distinct_person_look(int id) {
+  static const std::vector<PersonLook> looks = make_distinct_looks();
   ULR_CHECK(id >= 0 && id < kNumIdentities, "identity out of range");
   return looks[size_t(id)];
 }

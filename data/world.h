@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "engine/rng.h"
+
 namespace ulr {
 
 struct Vec3 {
@@ -163,9 +165,35 @@ World generate_world(uint64_t seed);
 struct PersonLook {
   float skin[3], hair[3], top[3], top_alt[3], trousers[3];
   Texture top_pattern;
+  float top_scale;    // the top's pattern period, metres
+  uint32_t top_seed;  // the top's pattern seed
   int face_pattern;
-  float height;  // metres, standing
+  float height;       // metres, standing
+  float build = 1.0f; // girth: torso, arm, leg and neck radii are scaled by it
+  int hair_style = 0; // 0: the head's texture only; 1 long, 2 full volume, 3 bun (geometry)
 };
 const PersonLook& person_look(int id);
+// The same identities with the traits that stay when clothes change (height 1.52-1.92 m, build,
+// skin, hair colour and style, face) spread as far apart as 24 people allow, outfits as person_look's: the
+// people of the privacy attacks' person views (privacy/person_views.h), who must be told apart
+// at HR by those traits alone. The apartments' own people keep person_look.
+const PersonLook& distinct_person_look(int id);
+
+// The same person in another outfit drawn from `rng`: top colours, pattern, pattern scale and
+// seed, and trousers change; skin, hair, face, height and build stay.
+PersonLook redressed(const PersonLook& look, Rng& rng);
+
+// One person put into a world by hand (the person views of privacy/person_views.h): where they
+// stand, or sit on a chair placed under them with its back behind them, and the yaw they face.
+struct PersonPlacement {
+  float x = 0, y = 0, yaw = 0;
+  bool sitting = false;
+};
+// Removes every person (instances and primitives) from `world` and rebuilds its indexes.
+void remove_people(World& world);
+// Adds a person of `identity` (0..kNumIdentities-1) who looks like `look` at `where`, inside a
+// room of `world`, then rebuilds its indexes. Nothing is checked for collisions: the caller
+// chooses free floor (World::is_free). Throws Error when (x, y) lies in no room.
+void add_person(World& world, int identity, const PersonLook& look, const PersonPlacement& where);
 
 }  // namespace ulr

@@ -44,6 +44,11 @@ class Builder {
   void sphere(int inst, Vec3 centre, float radius, int mat);
 };
 
+// The patterns a person's top may have (identities cycle through them; redressed() draws one).
+constexpr Texture kOutfitPatterns[7] = {Texture::Solid, Texture::Stripes, Texture::Checker,
+                                        Texture::Dots,  Texture::Plaid,   Texture::Fabric,
+                                        Texture::Noise};
+
 // Palettes. Classes draw from overlapping palettes so that colour alone never tells the class.
 Material wood(Rng& rng);
 Material paint(Rng& rng);       // walls, painted furniture

@@ -5,8 +5,10 @@
 #include <cmath>
 
 #include "data/world_builder.h"
+#include "engine/error.h"
 
-namespace ulr::worldgen {
+namespace ulr {
+namespace worldgen {
 
 // ---- people -------------------------------------------------------------------------------
 
@@ -16,8 +18,7 @@ struct Body {
   int skin, top, trousers, head;
 };
 
-Body body_materials(Builder& b, int identity, float facing) {
-  const PersonLook& look = person_look(identity);
+Body body_materials(Builder& b, const PersonLook& look, float facing) {
   Material skin, top, trousers, head;
   for (int c = 0; c < 3; ++c) {
     skin.base[c] = skin.alt[c] = look.skin[c];
@@ -26,8 +27,8 @@ Body body_materials(Builder& b, int identity, float facing) {
     head.base[c] = look.skin[c], head.alt[c] = look.skin[c] * 0.7f, head.hair[c] = look.hair[c];
   }
   top.texture = look.top_pattern;
-  top.scale = 0.06f + 0.02f * float(identity % 3);
-  top.seed = uint32_t(identity) * 7919u + 1;
+  top.scale = look.top_scale;
+  top.seed = look.top_seed;
   trousers.texture = Texture::Fabric;
   trousers.scale = 0.05f;
   head.texture = Texture::Skin;
@@ -36,41 +37,79 @@ Body body_materials(Builder& b, int identity, float facing) {
   return {b.material(skin), b.material(top), b.material(trousers), b.material(head)};
 }
 
-void standing_person(Builder& b, int room, int identity, float x, float y, float yaw) {
-  const PersonLook& look = person_look(identity);
-  Body m = body_materials(b, identity, yaw);
-  int inst = b.instance(ItemKind::Person, room, true, int16_t(identity));
-  float s = look.height / 1.7f, px = -std::sin(yaw), py = std::cos(yaw);  // px, py: to the left
-  for (int side = -1; side <= 1; side += 2) {
-    b.cylinder(inst, x + side * 0.1f * px, y + side * 0.1f * py, 0.075f, 0, 0.8f * s, m.trousers);
-    b.cylinder(inst, x + side * 0.23f * px, y + side * 0.23f * py, 0.05f, 0.86f * s, 1.42f * s, m.top);
-    b.sphere(inst, {x + side * 0.23f * px, y + side * 0.23f * py, 0.84f * s}, 0.05f, m.skin);
+// Hair beyond the head's own texture (look.hair_style; style 0 adds nothing): 1, long hair, a
+// column behind the head down to the shoulders; 2, a full volume around the head, the face left
+// free; 3, a bun on the back of the crown. `head` is the head sphere's centre, `yaw` the facing.
+void hair_volume(Builder& b, int inst, const PersonLook& look, Vec3 head, float yaw) {
+  if (look.hair_style == 0) return;
+  Material hair;
+  for (int c = 0; c < 3; ++c) hair.base[c] = hair.alt[c] = look.hair[c];
+  const int mat = b.material(hair);
+  const float fx = std::cos(yaw), fy = std::sin(yaw);
+  auto behind = [&](float d, float dz) { return Vec3{head.x - d * fx, head.y - d * fy, head.z + dz}; };
+  if (look.hair_style == 1) {
+    const Vec3 c = behind(0.06f, 0);
+    b.cylinder(inst, c.x, c.y, 0.11f, head.z - 0.32f, head.z + 0.03f, mat);
+  } else if (look.hair_style == 2) {
+    b.sphere(inst, behind(0.05f, 0.03f), 0.15f, mat);
+  } else {
+    b.sphere(inst, behind(0.07f, 0.1f), 0.075f, mat);
   }
-  b.cylinder(inst, x, y, 0.18f, 0.78f * s, 1.44f * s, m.top);
-  b.cylinder(inst, x, y, 0.05f, 1.44f * s, look.height - 0.2f, m.skin);
-  b.sphere(inst, {x, y, look.height - 0.115f}, 0.115f, m.head);
 }
 
-void sitting_person(Builder& b, int room, int identity, const Seat& seat) {
-  const PersonLook& look = person_look(identity);
+// Radii and the spacing of legs and arms scale with look.build (a factor of 1 changes nothing).
+void standing_person(Builder& b, int room, int identity, const PersonLook& look, float x, float y,
+                     float yaw) {
+  Body m = body_materials(b, look, yaw);
+  int inst = b.instance(ItemKind::Person, room, true, int16_t(identity));
+  float s = look.height / 1.7f, px = -std::sin(yaw), py = std::cos(yaw);  // px, py: to the left
+  const float g = look.build, leg = 0.1f * g, arm = 0.23f * g;
+  for (int side = -1; side <= 1; side += 2) {
+    b.cylinder(inst, x + side * leg * px, y + side * leg * py, 0.075f * g, 0, 0.8f * s, m.trousers);
+    b.cylinder(inst, x + side * arm * px, y + side * arm * py, 0.05f * g, 0.86f * s, 1.42f * s, m.top);
+    b.sphere(inst, {x + side * arm * px, y + side * arm * py, 0.84f * s}, 0.05f * g, m.skin);
+  }
+  b.cylinder(inst, x, y, 0.18f * g, 0.78f * s, 1.44f * s, m.top);
+  b.cylinder(inst, x, y, 0.05f * g, 1.44f * s, look.height - 0.2f, m.skin);
+  b.sphere(inst, {x, y, look.height - 0.115f}, 0.115f, m.head);
+  hair_volume(b, inst, look, {x, y, look.height - 0.115f}, yaw);
+}
+
+void sitting_person(Builder& b, int room, int identity, const PersonLook& look, const Seat& seat) {
   float yaw = seat.yaw;
-  Body m = body_materials(b, identity, yaw);
+  Body m = body_materials(b, look, yaw);
   int inst = b.instance(ItemKind::Person, room, true, int16_t(identity));
   float s = look.height / 1.7f, fx = std::cos(yaw), fy = std::sin(yaw), px = -fy, py = fx;
   float x = seat.x - 0.08f * fx, y = seat.y - 0.08f * fy, z = seat.z;
   float torso = 0.62f * s;
-  b.cylinder(inst, x, y, 0.18f, z, z + torso, m.top);
+  const float g = look.build, leg = 0.1f * g, arm = 0.23f * g, thigh = 0.07f * g;
+  b.cylinder(inst, x, y, 0.18f * g, z, z + torso, m.top);
   for (int side = -1; side <= 1; side += 2) {
-    float lx = x + side * 0.1f * px, ly = y + side * 0.1f * py;
+    float lx = x + side * leg * px, ly = y + side * leg * py;
     // Thigh forward (axis-aligned box, seats face a room side), lower leg down to the floor.
     float kx = lx + 0.42f * s * fx, ky = ly + 0.42f * s * fy;
-    b.box(inst, {std::min(lx, kx) - 0.07f, std::min(ly, ky) - 0.07f, z}, {std::max(lx, kx) + 0.07f, std::max(ly, ky) + 0.07f, z + 0.14f},
-          m.trousers);
-    b.cylinder(inst, kx, ky, 0.065f, 0, z + 0.07f, m.trousers);
-    b.cylinder(inst, x + side * 0.23f * px, y + side * 0.23f * py, 0.05f, z + 0.12f, z + torso - 0.02f, m.top);
+    b.box(inst, {std::min(lx, kx) - thigh, std::min(ly, ky) - thigh, z},
+          {std::max(lx, kx) + thigh, std::max(ly, ky) + thigh, z + 0.14f}, m.trousers);
+    b.cylinder(inst, kx, ky, 0.065f * g, 0, z + 0.07f, m.trousers);
+    b.cylinder(inst, x + side * arm * px, y + side * arm * py, 0.05f * g, z + 0.12f, z + torso - 0.02f, m.top);
   }
-  b.cylinder(inst, x, y, 0.05f, z + torso, z + torso + 0.1f, m.skin);
+  b.cylinder(inst, x, y, 0.05f * g, z + torso, z + torso + 0.1f, m.skin);
   b.sphere(inst, {x, y, z + torso + 0.2f}, 0.115f, m.head);
+  hair_volume(b, inst, look, {x, y, z + torso + 0.2f}, yaw);
+}
+
+// A stool with a backrest for a person placed by hand: a round seat on one leg, the back a
+// panel behind the sitter (yaw a quarter turn, so the panel is an axis-aligned box).
+void chair_under(Builder& b, int room, const Seat& seat) {
+  Material m = wood(b.rng);
+  int mat = b.material(m);
+  int inst = b.instance(ItemKind::Chair, room, true);
+  float fx = std::cos(seat.yaw), fy = std::sin(seat.yaw);
+  b.cylinder(inst, seat.x, seat.y, 0.24f, seat.z - 0.05f, seat.z, mat);
+  b.cylinder(inst, seat.x, seat.y, 0.03f, 0, seat.z - 0.05f, mat);
+  float bx = seat.x - 0.3f * fx, by = seat.y - 0.3f * fy;
+  float hx = std::fabs(fx) > 0.5f ? 0.02f : 0.22f, hy = std::fabs(fx) > 0.5f ? 0.22f : 0.02f;
+  b.box(inst, {bx - hx, by - hy, seat.z}, {bx + hx, by + hy, seat.z + 0.5f}, mat);
 }
 
 }  // namespace
@@ -87,7 +126,7 @@ void place_people(Builder& b, std::vector<RoomPlan>& plans) {
     RoomPlan& plan = plans[rng.below(uint32_t(plans.size()))];
     if (!plan.seats.empty() && rng.uniform() < 0.45f) {
       size_t k = rng.below(uint32_t(plan.seats.size()));
-      sitting_person(b, plan.room, identity, plan.seats[k]);
+      sitting_person(b, plan.room, identity, person_look(identity), plan.seats[k]);
       plan.seats.erase(plan.seats.begin() + long(k));
       continue;
     }
@@ -98,10 +137,67 @@ void place_people(Builder& b, std::vector<RoomPlan>& plans) {
       Rect r = {x - 0.3f, y - 0.3f, x + 0.3f, y + 0.3f};
       if (!where.fits(r) || !where.keeps_paths(r)) continue;
       where.take(r);
-      standing_person(b, where.room, identity, x, y, rng.uniform(-3.14159265f, 3.14159265f));
+      standing_person(b, where.room, identity, person_look(identity), x, y,
+                      rng.uniform(-3.14159265f, 3.14159265f));
       break;
     }
   }
 }
 
-}  // namespace ulr::worldgen
+}  // namespace worldgen
+
+PersonLook redressed(const PersonLook& look, Rng& rng) {
+  PersonLook out = look;
+  const float hue = rng.uniform(0.0f, 360.0f);
+  worldgen::hsv_to_rgb(hue, rng.uniform(0.2f, 0.9f), rng.uniform(0.3f, 0.95f), out.top);
+  worldgen::hsv_to_rgb(std::fmod(hue + rng.uniform(90.0f, 270.0f), 360.0f), rng.uniform(0.1f, 0.6f),
+                       rng.uniform(0.3f, 0.95f), out.top_alt);
+  out.top_pattern = worldgen::kOutfitPatterns[rng.below(7)];
+  out.top_scale = rng.uniform(0.05f, 0.1f);
+  out.top_seed = rng.next_u32();
+  worldgen::hsv_to_rgb(rng.uniform(0.0f, 360.0f), rng.uniform(0.0f, 0.5f), rng.uniform(0.1f, 0.6f),
+                       out.trousers);
+  return out;
+}
+
+void remove_people(World& w) {
+  std::vector<int> renumbered(w.instances.size(), -1);
+  std::vector<Instance> kept;
+  for (size_t k = 0; k < w.instances.size(); ++k) {
+    if (w.instances[k].kind == ItemKind::Person) continue;
+    renumbered[k] = int(kept.size());
+    kept.push_back(w.instances[k]);
+  }
+  std::vector<Primitive> primitives;
+  for (Primitive p : w.primitives) {
+    if (renumbered[size_t(p.instance)] < 0) continue;
+    p.instance = renumbered[size_t(p.instance)];
+    primitives.push_back(p);
+  }
+  w.instances = std::move(kept);
+  w.primitives = std::move(primitives);
+  worldgen::index_world(w);
+}
+
+void add_person(World& w, int identity, const PersonLook& look, const PersonPlacement& where) {
+  using namespace worldgen;
+  ULR_CHECK(identity >= 0 && identity < kNumIdentities, "identity out of range");
+  const int room = w.room_at(where.x, where.y);
+  if (room < 0)
+    throw Error("add_person: (" + std::to_string(where.x) + ", " + std::to_string(where.y) +
+                ") lies in no room of world seed " + std::to_string(w.seed));
+  Rng rng(w.seed, uint64_t(identity) + 1);  // the chair's wood only
+  Builder b(w, rng);
+  if (where.sitting) {
+    // Seats face a room side: the yaw snaps to the nearest quarter turn.
+    const float quarter = 1.5707963f;
+    Seat seat{where.x, where.y, 0.45f, quarter * std::round(where.yaw / quarter)};
+    chair_under(b, room, seat);
+    sitting_person(b, room, identity, look, seat);
+  } else {
+    standing_person(b, room, identity, look, where.x, where.y, where.yaw);
+  }
+  index_world(w);
+}
+
+}  // namespace ulr

@@ -124,9 +124,14 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::vector<std::string> list_folder(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) throw Error(dir + ": cannot list folder: " + sys_error());
+bool is_folder(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::vector<std::string> list_folder(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) throw Error(path + ": cannot list folder: " + sys_error());
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;

@@ -24,9 +24,11 @@ std::vector<unsigned char> read_file(const std::string& path);
 // Creates a folder and its parents (like mkdir -p). Throws Error naming the path on failure.
 void make_dirs(const std::string& path);
 bool file_exists(const std::string& path);
-// The names of the entries of folder `dir` (without "." and ".."), sorted. Throws
-// Error("DIR: cannot list folder: REASON") when it is no folder or cannot be read.
-std::vector<std::string> list_folder(const std::string& dir);
+// Whether `path` is a folder (following links).
+bool is_folder(const std::string& path);
+// The names of a folder's entries, sorted, without "." and "..". Throws Error("PATH: cannot
+// list folder: ...") when it cannot be read.
+std::vector<std::string> list_folder(const std::string& path);
 
 // An exclusive lock on the file `path` (created if absent) for the object's lifetime, so that
 // two processes never work in one folder at once. The system drops it when the process ends,

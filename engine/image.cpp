@@ -11,6 +11,8 @@
 #include "engine/image.h"
 
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -375,6 +377,16 @@ Image tensor_to_image(const Tensor& chw) {
         img.px[size_t((y * W + x) * C + c)] = uint8_t(std::floor(v * 255.0f + 0.5f));
       }
   return img;
+}
+
+bool has_image_extension(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
+    const size_t n = std::string(ext).size();
+    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace ulr

@@ -67,6 +67,9 @@ Image read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels
 // 10.
 constexpr int kMaxJpegScans = 100;
 
+// Whether a file name ends in .png, .jpg or .jpeg (any case): the names read as images.
+bool has_image_extension(const std::string& name);
+
 // Writes a PNG atomically. Throws Error("PATH: ...") on failure.
 void write_png(const std::string& path, const Image& img);
 // Converts between an RGB image and a (3,H,W) float tensor in [0, 1]. Grey and RGBA inputs

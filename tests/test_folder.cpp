@@ -20,6 +20,7 @@
 #include "temp_dir.h"
 
 using namespace ulr;
+using namespace ulr::test;
 
 namespace {
 
@@ -74,7 +75,7 @@ std::string manifest_error(const std::string& dir, const std::string& json) {
 }  // namespace
 
 TEST_CASE("written samples load back identical, and splits can be appended") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   MemoryDataset mem(5, 12, 16, 3);
   FolderWriter writer(dir.path, project_classes());
   int64_t last_progress = 0;
@@ -113,7 +114,7 @@ TEST_CASE("written samples load back identical, and splits can be appended") {
 }
 
 TEST_CASE("synthetic views written by data gen's path load back identical") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   SyntheticDataset views(5, Split::Val, 3, 24, 32);
   FolderWriter writer(dir.path, project_classes());
   write_split(writer, views, "val", 3);
@@ -128,7 +129,7 @@ TEST_CASE("synthetic views written by data gen's path load back identical") {
 }
 
 TEST_CASE("images of other sizes are fitted when the dataset is opened with a size") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   make_dataset(dir.path);  // 12x16
   auto ds = FolderDataset::open(dir.path, "train", FolderOptions{6, 6});
   Sample s = ds->get(0);
@@ -140,7 +141,7 @@ TEST_CASE("images of other sizes are fitted when the dataset is opened with a si
 }
 
 TEST_CASE("bad samples are rejected naming the file and the problem") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   make_dataset(dir.path);
   auto ds = FolderDataset::open(dir.path, "train");
   const std::string img0 = dir.path + "/images/train_000000.png";
@@ -235,7 +236,7 @@ TEST_CASE("bad samples are rejected naming the file and the problem") {
 }
 
 TEST_CASE("dataset.json problems are one line naming the file") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_folder");
   const std::string path = dir.path + "/dataset.json";
   CHECK(error_of([&] { FolderDataset::open(dir.path, "train"); }) ==
         path + ": missing (not a ulrseg folder dataset)");

@@ -65,7 +65,7 @@ Bytes jpeg_of(const Image& img) {
 }  // namespace
 
 TEST_CASE("PNG write then read is lossless for 1, 3 and 4 channels") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   for (int c : {1, 3, 4}) {
     Image img = pattern(13, 7, c);
     std::string path = dir.path + "/p" + std::to_string(c) + ".png";
@@ -99,7 +99,7 @@ TEST_CASE("image_to_tensor and tensor_to_image invert each other") {
 }
 
 TEST_CASE("missing, empty and non-image files are rejected naming the file") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   std::string missing = dir.path + "/nope.png";
   std::string msg = error_of(missing);
   CHECK(msg.find(missing) == 0);
@@ -122,7 +122,7 @@ TEST_CASE("missing, empty and non-image files are rejected naming the file") {
 }
 
 TEST_CASE("every truncation of a PNG is an error, never a crash") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   std::string good = dir.path + "/good.png";
   write_png(good, pattern(9, 6, 3));
   std::vector<unsigned char> bytes = read_file(good);
@@ -147,7 +147,7 @@ TEST_CASE("every truncation of a PNG is an error, never a crash") {
 }
 
 TEST_CASE("JPEG reads, and every truncation of a JPEG is an error") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   Image img = pattern(16, 12, 3);
   std::vector<unsigned char> bytes;
   REQUIRE(stbi_write_jpg_to_func(append, &bytes, img.width, img.height, 3, img.px.data(), 90));
@@ -182,7 +182,7 @@ TEST_CASE("JPEG reads, and every truncation of a JPEG is an error") {
 }
 
 TEST_CASE("a JPEG opening with fill bytes is walked like any JPEG: its Huffman tables are checked") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   const std::string path = dir.path + "/fill.jpg";
   // 26 bytes: fill byte, SOI, then a DHT whose 16 code counts (255 each) promise 4080 symbols.
   // stb takes FF FF D8 for a start of image and would build that table past its arrays.
@@ -206,7 +206,7 @@ TEST_CASE("a JPEG opening with fill bytes is walked like any JPEG: its Huffman t
 }
 
 TEST_CASE("formats other than PNG and JPEG are refused, whatever the file's name") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   // 256 bytes: a 4x4 24-bit uncompressed TGA, zero-padded (stb would decode it).
   Bytes tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 4, 0, 24, 0};
   tga.resize(256, 0x40);
@@ -216,7 +216,7 @@ TEST_CASE("formats other than PNG and JPEG are refused, whatever the file's name
 }
 
 TEST_CASE("the pixel limit is checked from the header, before decoding") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   // A real 20000x20000 PNG (2.5 MB, 400 megapixels of black): refused from its header.
   const std::string big = dir.path + "/big.png";
   const Bytes png = png_of_zeros(20000, 20000, uint64_t(20000) * 20001);
@@ -250,7 +250,7 @@ TEST_CASE("the pixel limit is checked from the header, before decoding") {
 }
 
 TEST_CASE("image data that inflates beyond its header is refused (a decompression bomb)") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   // A 1x1 PNG whose IDAT inflates to 16 MB (the file is 100 kB): stb would inflate all of it.
   const std::string path = dir.path + "/bomb.png";
   const Bytes png = png_of_zeros(1, 1, uint64_t(16) << 20);
@@ -264,7 +264,7 @@ TEST_CASE("image data that inflates beyond its header is refused (a decompressio
 }
 
 TEST_CASE("a JPEG of more scans than the limit is refused before decoding") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   const Bytes jpeg = jpeg_of(pattern(16, 12, 3));
   // The scan (SOS segment and its data) repeated: stb decodes every pixel once per scan.
   size_t sos = 2;
@@ -288,7 +288,7 @@ TEST_CASE("a JPEG of more scans than the limit is refused before decoding") {
 }
 
 TEST_CASE("only regular files are read: a FIFO or a folder is refused without opening it") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   const std::string fifo = dir.path + "/a.png";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   CHECK(error_of(fifo) == fifo + ": a FIFO, not an image file");  // opening it would block
@@ -298,7 +298,7 @@ TEST_CASE("only regular files are read: a FIFO or a folder is refused without op
 }
 
 TEST_CASE("the header gives the channels decoding will: tRNS adds alpha") {
-  TempDir dir;
+  TempDir dir("ulrseg_test_image");
   const std::string path = dir.path + "/grey.png";
   write_png(path, pattern(5, 3, 1));
   Bytes bytes = read_file(path);

@@ -1,6 +1,7 @@
 // The layering of docs/ARCHITECTURE.md, checked on the sources: a folder includes headers of its
-// own layer or of layers below it, never above (apps -> train | infer | nav -> eval -> models ->
-// data -> ops -> engine; train, infer and nav do not use each other).
+// own layer or of layers below it, never above (apps -> privacy -> train | infer | nav -> eval ->
+// models -> data -> ops -> engine; train, infer and nav do not use each other, and privacy,
+// which trains its attacks with train/'s optimizers, never uses infer).
 #include <doctest/doctest.h>
 
 #include <dirent.h>
@@ -14,7 +15,7 @@ namespace {
 
 const std::map<std::string, int> kLayer = {{"engine", 0}, {"ops", 1},   {"data", 2},
                                            {"models", 3}, {"eval", 4},  {"train", 5},
-                                           {"infer", 5},  {"nav", 5},    {"apps", 6}};
+                                           {"infer", 5},  {"nav", 5},    {"privacy", 6}, {"apps", 7}};
 
 std::vector<std::string> sources(const std::string& dir) {
   std::vector<std::string> files;
@@ -61,6 +62,7 @@ TEST_CASE("every include points down the layers (or to the public header, from i
         REQUIRE(it != kLayer.end());
         CHECK(it->second <= layer);
         if (it->second == layer) CHECK(used == folder);  // train and infer stay apart
+        if (folder == "privacy") CHECK(used != "infer");
       }
     }
   }

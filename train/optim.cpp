@@ -236,4 +236,11 @@ float clip_grad_norm(const std::vector<NamedParameter>& params, float max_norm) 
   return float(norm);
 }
 
+float scheduled_lr(float base, int64_t t, int64_t length, int64_t warmup, bool cosine) {
+  float warm = warmup > 0 && t < warmup ? float(t + 1) / float(warmup) : 1.0f;
+  if (!cosine || length <= 1) return base * warm;
+  double progress = double(t) / double(length);
+  return base * warm * float(0.5 * (1.0 + std::cos(M_PI * progress)));
+}
+
 }  // namespace ulr

@@ -86,6 +86,11 @@ inline Adam AdamW(std::vector<NamedParameter> params, AdamOptions opt) {
   return Adam(std::move(params), opt);
 }
 
+// The learning rate of step t (0-based) of `length`: linear warmup over the first `warmup`
+// steps (base * (t+1) / warmup), then, when `cosine`, decay from base to 0 along half a cosine
+// over the whole length (base * (1 + cos(pi t / length)) / 2); constant otherwise.
+float scheduled_lr(float base, int64_t t, int64_t length, int64_t warmup, bool cosine);
+
 // Scales all gradients so that their global L2 norm is at most max_norm, as
 // torch.nn.utils.clip_grad_norm_ (coefficient max_norm / (norm + 1e-6), clamped to 1).
 // Returns the norm before clipping. Parameters without a gradient are skipped.

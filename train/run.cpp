@@ -155,10 +155,7 @@ struct Stage {
 
 // Linear warmup, then cosine decay to zero (or constant), within a stage.
 float learning_rate(const TrainConfig& cfg, float base, int64_t t, int64_t length) {
-  float warm = cfg.warmup > 0 && t < cfg.warmup ? float(t + 1) / float(cfg.warmup) : 1.0f;
-  if (cfg.schedule == Schedule::Constant || length <= 1) return base * warm;
-  double progress = double(t) / double(length);
-  return base * warm * float(0.5 * (1.0 + std::cos(M_PI * progress)));
+  return scheduled_lr(base, t, length, cfg.warmup, cfg.schedule == Schedule::Cosine);
 }
 
 // Global steps of the two stages: G's pretraining (methods with a G only), then the main one.
