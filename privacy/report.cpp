@@ -20,13 +20,6 @@ Json pair_json(double a, double b) {
   return j;
 }
 
-// The stronger attacks' policy: the farthest first-protected bin of the attacks on a side.
-int policy_bin(const ResolutionResult& r, double chance) {
-  int bin = std::max(r.frame.protected_bin(chance), r.crop.protected_bin(chance));
-  if (r.has_sr) bin = std::max({bin, r.sr_frame.protected_bin(chance), r.sr_crop.protected_bin(chance)});
-  return bin;
-}
-
 Json protected_json(int bin) { return bin >= kDistanceBins ? Json() : Json(double(distance_bin_lo(bin))); }
 
 Json attack_json(const AttackResult& a, double chance, double chance_top5) {
@@ -99,6 +92,7 @@ Json privacy_json(const PrivacyReport& r) {
         Json sr = Json::object();
         sr.set("side", res.sr_side).set("frame", attack_json(res.sr_frame, r.chance(), r.chance_top5()));
         sr.set("crop", attack_json(res.sr_crop, r.chance(), r.chance_top5()));
+        sr.set("hr_crop_attack", attack_json(res.sr_by_hr_crop, r.chance(), r.chance_top5()));
         row.set("sr", sr);
       }
       if (res.has_reconstruction) {
@@ -106,9 +100,12 @@ Json privacy_json(const PrivacyReport& r) {
         row.set("reconstruction_psnr", rec.quality.psnr).set("reconstruction_ssim", rec.quality.ssim);
         row.set("reconstruction_psnr_person", rec.quality.psnr_person);
         row.set("reconstruction_ssim_person", rec.quality.ssim_person);
-        row.set("reconstruction_identity_top1", rec.identity_crop.rate());
-        row.set("reconstruction_identity_ci95", pair_json(rec.identity_crop.lo(), rec.identity_crop.hi()));
-        row.set("reconstruction_identity_frame_top1", rec.identity_frame.rate());
+        row.set("reconstruction_identity_top1", rec.identity_crop.top1.rate());
+        row.set("reconstruction_identity_ci95", pair_json(rec.identity_crop.top1.lo(), rec.identity_crop.top1.hi()));
+        Json attacks = Json::object();
+        attacks.set("hr_crop_attack", attack_json(rec.identity_crop, r.chance(), r.chance_top5()));
+        attacks.set("hr_frame_attack", attack_json(rec.identity_frame, r.chance(), r.chance_top5()));
+        row.set("reconstruction_attacks", attacks);
         row.set("reconstruction_seconds", rec.seconds);
       }
       if (const UtilityResult* u = r.utility_at(res.res)) row.set("miou", u->miou);
@@ -152,15 +149,16 @@ void print_privacy_text(const PrivacyReport& r, FILE* out) {
       std::string recon = "-", recon_id = "-";
       if (res.has_reconstruction) {
         recon = fixed2(res.reconstruction.quality.psnr) + "/" + fixed2(res.reconstruction.quality.psnr_person);
-        recon_id = pct(res.reconstruction.identity_crop.rate());
+        recon_id = pct(res.reconstruction.identity_crop.top1.rate());
       }
       std::fprintf(out, "  %-9s %-19s %-19s %-31s %-7s %-12s %s\n", resolution_name(res.res).c_str(),
                    with_ci(res.frame.top1).c_str(), with_ci(res.crop.top1).c_str(), bins.c_str(),
                    protected_text(policy_bin(res, r.chance())).c_str(), recon.c_str(), recon_id.c_str());
       if (res.has_sr)
-        std::fprintf(out, "  %-9s %-19s %-19s (G's %dx%d output)\n", ("SR " + std::to_string(res.res)).c_str(),
-                     with_ci(res.sr_frame.top1).c_str(), with_ci(res.sr_crop.top1).c_str(), res.sr_side,
-                     res.sr_side);
+        std::fprintf(out, "  %-9s %-19s %-19s (G's %dx%d output; the HR crop attack on it: %s)\n",
+                     ("SR " + std::to_string(res.res)).c_str(), with_ci(res.sr_frame.top1).c_str(),
+                     with_ci(res.sr_crop.top1).c_str(), res.sr_side, res.sr_side,
+                     with_ci(res.sr_by_hr_crop.top1).c_str());
     }
   }
   std::fprintf(out, "\nsafe: the distance from which on no attack beats chance + 5 points (lower 95 %% bound)\n");
@@ -177,7 +175,7 @@ void print_privacy_markdown(const PrivacyReport& r, FILE* out) {
                (long long)(r.test_views / kDistanceBins));
   for (const SettingResult& s : r.settings) {
     std::fprintf(out, "\n### %s\n\n", setting_title(s.outfits));
-    std::fprintf(out, "| input | frame top-1 | frame top-5 | crop top-1 | crop top-5 | SR crop top-1 | "
+    std::fprintf(out, "| input | frame top-1 | frame top-5 | crop top-1 | crop top-5 | G's output: crop attack / HR crop attack | "
                       "reconstruction PSNR, whole / person (dB) | HR crop attack on reconstruction | mIoU |\n");
     std::fprintf(out, "|---|---|---|---|---|---|---|---|---|\n");
     for (const ResolutionResult& res : s.resolutions) {
@@ -185,20 +183,23 @@ void print_privacy_markdown(const PrivacyReport& r, FILE* out) {
       std::fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", resolution_name(res.res).c_str(),
                    with_ci(res.frame.top1).c_str(), pct(res.frame.top5.rate()).c_str(),
                    with_ci(res.crop.top1).c_str(), pct(res.crop.top5.rate()).c_str(),
-                   res.has_sr ? with_ci(res.sr_crop.top1).c_str() : "",
+                   res.has_sr ? (with_ci(res.sr_crop.top1) + " / " + with_ci(res.sr_by_hr_crop.top1)).c_str() : "",
                    res.has_reconstruction ? (fixed2(res.reconstruction.quality.psnr) + " / " +
                                              fixed2(res.reconstruction.quality.psnr_person)).c_str()
                                           : "",
-                   res.has_reconstruction ? with_ci(res.reconstruction.identity_crop).c_str() : "",
+                   res.has_reconstruction ? with_ci(res.reconstruction.identity_crop.top1).c_str() : "",
                    u ? fixed2(u->miou).c_str() : "");
     }
-    std::fprintf(out, "\nBy distance (top-1 %%; the crop attack, then the frame attack):\n\n| input | attack |");
+    std::fprintf(out, "\nBy distance (top-1 %%): the crop and frame attacks, the HR crop attack on the "
+                      "reconstruction, and the crop attack trained on G's output:\n\n| input | attack |");
     for (int b = 0; b < kDistanceBins; ++b) std::fprintf(out, " %s |", distance_bin_name(b).c_str());
     std::fprintf(out, " no better than chance from |\n|---|---|");
     for (int b = 0; b < kDistanceBins; ++b) std::fprintf(out, "---|");
     std::fprintf(out, "---|\n");
     for (const ResolutionResult& res : s.resolutions) {
-      const std::pair<const char*, const AttackResult*> rows[] = {{"crop", &res.crop}, {"frame", &res.frame}};
+      std::vector<std::pair<const char*, const AttackResult*>> rows = {{"crop", &res.crop}, {"frame", &res.frame}};
+      if (res.has_reconstruction) rows.push_back({"reconstruction", &res.reconstruction.identity_crop});
+      if (res.has_sr) rows.push_back({"SR crop", &res.sr_crop});
       for (const auto& [name, a] : rows) {
         std::fprintf(out, "| %s | %s |", resolution_name(res.res).c_str(), name);
         for (const Accuracy& acc : a->per_bin) std::fprintf(out, " %s |", with_ci(acc).c_str());
@@ -207,8 +208,9 @@ void print_privacy_markdown(const PrivacyReport& r, FILE* out) {
     }
   }
   std::fprintf(out, "\n### Policy: distance from which identity is no better than chance\n\n"
-                    "The lower 95 %% bound of every attack (frame, crop, and SR output where a model exists) "
-                    "at most chance + %.0f points in that bin and every farther one.\n\n"
+                    "The lower 95 %% bound of every attack (frame, crop, the HR attacks on the reconstruction, and "
+                    "those on G's output where a model exists) at most chance + %.0f points in that bin and "
+                    "every farther one.\n\n"
                     "| input | fixed outfits | outfits drawn anew |\n|---|---|---|\n",
                100 * kPolicyMargin);
   for (size_t k = 0; k < privacy_resolutions().size() && r.settings.size() == 2; ++k)

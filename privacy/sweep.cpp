@@ -1,5 +1,6 @@
 #include "privacy/sweep.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -157,6 +158,7 @@ ResolutionResult Sweep::attack_resolution(const SettingViews& v, int res, int se
     r.sr_side = int(sr.test.size(2));
     r.sr_frame = attack(sr, v, res, name + " SR frame", nullptr);
     r.sr_crop = attack(crops_of(sr, v), v, res, name + " SR crop", nullptr);
+    r.sr_by_hr_crop = evaluate_attack(*hr_crop_[setting], person_crops(sr.test, v.test), v.test);
   }
   return r;
 }
@@ -180,8 +182,8 @@ void Sweep::reconstruct_all(const std::vector<SettingViews>& views, PrivacyRepor
       ResolutionResult& r = report.settings[s].resolutions[k];
       r.has_reconstruction = true;
       r.reconstruction.quality = reconstruction_quality(pred, test);
-      r.reconstruction.identity_frame = evaluate_attack(*hr_frame_[s], pred, test).top1;
-      r.reconstruction.identity_crop = evaluate_attack(*hr_crop_[s], person_crops(pred, test), test).top1;
+      r.reconstruction.identity_frame = evaluate_attack(*hr_frame_[s], pred, test);
+      r.reconstruction.identity_crop = evaluate_attack(*hr_crop_[s], person_crops(pred, test), test);
     }
     const double seconds = seconds_since(start);
     for (SettingResult& s : report.settings) s.resolutions[k].reconstruction.seconds = seconds;
@@ -190,7 +192,7 @@ void Sweep::reconstruct_all(const std::vector<SettingViews>& views, PrivacyRepor
     std::snprintf(line, sizeof line,
                   "reconstruction from %s: PSNR %.2f dB, on the person %.2f dB; HR crop attack on it %.3f (%.1f s)",
                   resolution_name(res).c_str(), fixed.reconstruction.quality.psnr,
-                  fixed.reconstruction.quality.psnr_person, fixed.reconstruction.identity_crop.rate(), seconds);
+                  fixed.reconstruction.quality.psnr_person, fixed.reconstruction.identity_crop.top1.rate(), seconds);
     log(line);
   }
 }
@@ -254,6 +256,17 @@ std::string resolution_name(int res) {
 SweepSizes sweep_sizes(bool quick) {
   if (quick) return {16, 4, 10, 6, 6, 16, 1, 16, 50};
   return {100, 10, 50, 20, 40, 32, 3, 24, 300};
+}
+
+int policy_bin(const ResolutionResult& r, double chance) {
+  int bin = std::max(r.frame.protected_bin(chance), r.crop.protected_bin(chance));
+  if (r.has_sr)
+    bin = std::max({bin, r.sr_frame.protected_bin(chance), r.sr_crop.protected_bin(chance),
+                    r.sr_by_hr_crop.protected_bin(chance)});
+  if (r.has_reconstruction)
+    bin = std::max({bin, r.reconstruction.identity_frame.protected_bin(chance),
+                    r.reconstruction.identity_crop.protected_bin(chance)});
+  return bin;
 }
 
 const UtilityResult* PrivacyReport::utility_at(int res) const {

@@ -54,8 +54,8 @@ struct AttackResult {
 
 struct ReconstructionResult {
   ReconstructionQuality quality;
-  Accuracy identity_frame, identity_crop;  // the HR attacks on the reconstructions
-  double seconds = 0;                      // training G (shared by the settings) and testing
+  AttackResult identity_frame, identity_crop;  // the HR attacks run on the reconstructions
+  double seconds = 0;                          // training G (shared by the settings) and testing
 };
 
 struct ResolutionResult {
@@ -63,10 +63,15 @@ struct ResolutionResult {
   AttackResult frame, crop;
   bool has_sr = false;             // a model of ours takes this side
   int sr_side = 0;                 // its SR output's side
-  AttackResult sr_frame, sr_crop;  // attacks on G's output
+  AttackResult sr_frame, sr_crop;  // attacks trained on G's output
+  AttackResult sr_by_hr_crop;      // the HR crop attack run on crops of G's output
   bool has_reconstruction = false; // every ULR side (not HR)
   ReconstructionResult reconstruction;
 };
+
+// The policy over every attack on a side (frame, crop, those on G's output, the HR attacks on
+// the reconstructions): the farthest of their first protected bins.
+int policy_bin(const ResolutionResult& r, double chance);
 
 struct SettingResult {
   Outfits outfits = Outfits::Fixed;

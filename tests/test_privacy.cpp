@@ -21,6 +21,7 @@
 #include "privacy/person_views.h"
 #include "privacy/reconstruction.h"
 #include "privacy/stats.h"
+#include "privacy/sweep.h"
 
 #include "temp_dir.h"
 
@@ -107,6 +108,26 @@ TEST_CASE("policy: the first bin from which every farther bin is within chance +
   CHECK(first_protected_bin({safe, safe, safe, safe, safe}, chance) == 0);
   CHECK(first_protected_bin({leak, leak, leak, leak, leak}, chance) == 5);
   CHECK(first_protected_bin({safe, safe, safe, safe, leak}, chance) == 5);
+}
+
+TEST_CASE("the policy of a resolution takes every attack, the HR attacks on reconstructions too") {
+  const Accuracy leak{50, 240}, safe{12, 240};
+  const double chance = 1.0 / 24;
+  AttackResult safe_everywhere, leaks_near;
+  safe_everywhere.per_bin = {safe, safe, safe, safe, safe};
+  leaks_near.per_bin = {leak, leak, safe, safe, safe};
+  ResolutionResult r;
+  r.frame = r.crop = safe_everywhere;
+  CHECK(policy_bin(r, chance) == 0);
+  r.reconstruction.identity_crop = leaks_near;  // ignored until the side has a reconstruction
+  CHECK(policy_bin(r, chance) == 0);
+  r.has_reconstruction = true;
+  r.reconstruction.identity_frame = safe_everywhere;
+  CHECK(policy_bin(r, chance) == 2);
+  r.has_sr = true;
+  r.sr_frame = r.sr_crop = safe_everywhere;
+  r.sr_by_hr_crop.per_bin = {leak, leak, leak, leak, safe};
+  CHECK(policy_bin(r, chance) == 4);
 }
 
 TEST_CASE("an attack on trivially separable identities reaches 100 %, linear and CNN") {
