@@ -150,6 +150,15 @@ struct IntTensor {
   IntTensor() = default;
   explicit IntTensor(const Shape& s, T fill = T(0)) : shape(s), data(size_t(s.numel()), fill) {}
   int64_t numel() const { return shape.numel(); }
+  // Items [begin, end) along dim 0, copied (a batch's part, a rank's share of views).
+  IntTensor slice0(int64_t begin, int64_t end) const {
+    const int64_t per = shape[0] ? numel() / shape[0] : 0;
+    IntTensor out;
+    out.shape = shape;
+    out.shape[0] = end - begin;
+    out.data.assign(data.begin() + begin * per, data.begin() + end * per);
+    return out;
+  }
 };
 using Labels = IntTensor<uint8_t>;  // (N,H,W) class ids, 255 = ignore
 

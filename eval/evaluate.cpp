@@ -57,9 +57,7 @@ EvalResult evaluate_across_ranks(const ULRNet& net, const ViewSet& views, const 
   ViewSet mine;
   if (end > begin) {
     mine.hr = slice(views.hr, 0, begin, end);
-    const int64_t per = views.labels.shape[1] * views.labels.shape[2];
-    mine.labels.shape = {end - begin, views.labels.shape[1], views.labels.shape[2]};
-    mine.labels.data.assign(views.labels.data.begin() + begin * per, views.labels.data.begin() + end * per);
+    mine.labels = views.labels.slice0(begin, end);
   }
   EvalResult local = end > begin ? evaluate_model(net, mine, sensor, batch) : EvalResult{};
   const int K = net.config().num_classes;

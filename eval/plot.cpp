@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/error.h"
+#include "engine/svg.h"
 
 namespace ulr {
 namespace {
@@ -11,18 +12,6 @@ namespace {
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 constexpr int kColourCount = int(sizeof(kColours) / sizeof(kColours[0]));
 constexpr double kLeft = 64, kRight = 170, kTop = 36, kBottom = 52;  // margins, px (legend right)
-
-std::string xml_text(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -70,31 +59,31 @@ std::string plot_svg(const Plot& p) {
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(W) + "\" height=\"" + num(H) +
                   "\" viewBox=\"0 0 " + num(W) + " " + num(H) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s += "<text x=\"" + num(kLeft + pw / 2) + "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">" + xml_text(p.title) + "</text>\n";
+  s += "<text x=\"" + num(kLeft + pw / 2) + "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">" + xml_escape(p.title) + "</text>\n";
   // Grid, ticks and axis labels.
   for (const auto& [v, text] : ticks_of(p.y)) {
     const std::string y = num(py(v));
     s += "<line x1=\"" + num(kLeft) + "\" y1=\"" + y + "\" x2=\"" + num(kLeft + pw) + "\" y2=\"" + y +
          "\" stroke=\"#ddd\"/>\n<text x=\"" + num(kLeft - 6) + "\" y=\"" + y +
-         "\" text-anchor=\"end\" dominant-baseline=\"middle\">" + xml_text(text) + "</text>\n";
+         "\" text-anchor=\"end\" dominant-baseline=\"middle\">" + xml_escape(text) + "</text>\n";
   }
   for (const auto& [v, text] : ticks_of(p.x)) {
     const std::string x = num(px(v));
     s += "<line x1=\"" + x + "\" y1=\"" + num(kTop) + "\" x2=\"" + x + "\" y2=\"" + num(kTop + ph) +
          "\" stroke=\"#eee\"/>\n<text x=\"" + x + "\" y=\"" + num(kTop + ph + 16) + "\" text-anchor=\"middle\">" +
-         xml_text(text) + "</text>\n";
+         xml_escape(text) + "</text>\n";
   }
   s += "<rect x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) +
        "\" fill=\"none\" stroke=\"#333\"/>\n";
   s += "<text x=\"" + num(kLeft + pw / 2) + "\" y=\"" + num(H - 12) + "\" text-anchor=\"middle\">" +
-       xml_text(p.x.label) + "</text>\n";
+       xml_escape(p.x.label) + "</text>\n";
   s += "<text transform=\"translate(16," + num(kTop + ph / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
-       xml_text(p.y.label) + "</text>\n";
+       xml_escape(p.y.label) + "</text>\n";
   for (const auto& [v, text] : p.reference_lines) {
     const std::string y = num(py(v));
     s += "<line x1=\"" + num(kLeft) + "\" y1=\"" + y + "\" x2=\"" + num(kLeft + pw) + "\" y2=\"" + y +
          "\" stroke=\"#555\" stroke-dasharray=\"2,3\"/>\n<text x=\"" + num(kLeft + pw - 4) + "\" y=\"" +
-         num(py(v) - 4) + "\" text-anchor=\"end\" fill=\"#555\">" + xml_text(text) + "</text>\n";
+         num(py(v) - 4) + "\" text-anchor=\"end\" fill=\"#555\">" + xml_escape(text) + "</text>\n";
   }
   // Series, then the legend.
   int legend_row = 0;
@@ -115,13 +104,13 @@ std::string plot_svg(const Plot& p) {
       s += "<circle cx=\"" + x + "\" cy=\"" + num(py(ser.y[i])) + "\" r=\"3.5\" fill=\"" + colour + "\"/>\n";
       if (!ser.point_labels.empty())
         s += "<text x=\"" + num(px(ser.x[i]) + 6) + "\" y=\"" + num(py(ser.y[i]) - 6) + "\" fill=\"" + colour +
-             "\">" + xml_text(ser.point_labels[i]) + "</text>\n";
+             "\">" + xml_escape(ser.point_labels[i]) + "</text>\n";
     }
     if (ser.label.empty()) continue;
     const double ly = kTop + 8 + 18 * legend_row++, lx = kLeft + pw + 12;
     s += "<line x1=\"" + num(lx) + "\" y1=\"" + num(ly) + "\" x2=\"" + num(lx + 22) + "\" y2=\"" + num(ly) +
          "\" stroke=\"" + colour + "\" stroke-width=\"2\"" + dash + "/>\n<text x=\"" + num(lx + 28) + "\" y=\"" +
-         num(ly) + "\" dominant-baseline=\"middle\">" + xml_text(ser.label) + "</text>\n";
+         num(ly) + "\" dominant-baseline=\"middle\">" + xml_escape(ser.label) + "</text>\n";
   }
   s += "</svg>\n";
   return s;

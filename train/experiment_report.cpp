@@ -8,6 +8,7 @@
 
 #include "engine/fileio.h"
 #include "engine/svg.h"
+#include "eval/plot.h"
 #include "eval/statistics.h"
 
 namespace ulr {
@@ -344,46 +345,31 @@ std::string miou_by_method_svg(const Plan& plan, const ExperimentResult& result)
 
 std::string miou_by_size_svg(const Plan& plan, const ExperimentResult& result) {
   const std::vector<GroupSummary> groups = summarise(plan, result);
-  std::set<int> size_set;
-  std::vector<size_t> rows;
-  for (size_t r = 0; r < plan.rows.size(); ++r)
-    if (plan.rows[r].sizes.size() > 1) {
-      rows.push_back(r);
-      for (int s : plan.rows[r].sizes) size_set.insert(s);
-    }
-  const std::vector<int> sizes(size_set.begin(), size_set.end());
-  const double left = 60, top = 40, plot_w = 360, plot_h = 260, width = left + plot_w + 170, height = top + plot_h + 50;
-  Svg svg(width, height);
-  svg.text(left, 22, "test mIoU against input size (mean over seeds; HR model dashed)", 13);
-  const double top_value = 0.6;
-  auto y_of = [&](double v) { return top + plot_h * (1 - v / top_value); };
-  auto x_of = [&](size_t k) { return left + (sizes.size() < 2 ? plot_w / 2 : plot_w * double(k) / double(sizes.size() - 1)); };
-  for (int k = 0; k <= 6; ++k) {
-    svg.line(left, y_of(k / 10.0), left + plot_w, y_of(k / 10.0), "#ddd");
-    svg.text(left - 6, y_of(k / 10.0) + 4, fmt("%.1f", k / 10.0), 11, "end");
-  }
-  for (size_t k = 0; k < sizes.size(); ++k) svg.text(x_of(k), top + plot_h + 18, size_text(sizes[k], plan.hr_size), 11, "middle");
-  for (const GroupSummary& g : groups)  // the HR bound
-    if (g.size == 0 && !std::isnan(g.miou.mean)) {
-      svg.line(left, y_of(g.miou.mean), left + plot_w, y_of(g.miou.mean), "#555", 1.5, "6,3");
-      svg.text(left + plot_w + 8, y_of(g.miou.mean) + 4, plan.rows[g.row].label, 11);
-    }
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::vector<std::pair<double, double>> points;
-    for (size_t k = 0; k < sizes.size(); ++k) {
-      const GroupSummary* g = find_group(groups, rows[i], sizes[k]);
+  Plot plot;
+  plot.title = "test mIoU against input size (mean over seeds, bars: seed range)";
+  plot.x.label = "input size (px)";
+  plot.y.label = "test mIoU";
+  plot.y.max = 0.6;
+  std::set<int> sizes;
+  for (size_t r = 0; r < plan.rows.size(); ++r) {
+    if (plan.rows[r].sizes.size() < 2) continue;
+    PlotSeries series;
+    series.label = plan.rows[r].label;
+    for (int size : plan.rows[r].sizes) {
+      sizes.insert(size);
+      const GroupSummary* g = find_group(groups, r, size);
       if (!g || std::isnan(g->miou.mean)) continue;
-      points.push_back({x_of(k), y_of(g->miou.mean)});
-      svg.circle(x_of(k), y_of(g->miou.mean), 3.5, series_colour(i));
-      if (g->runs.size() > 1)
-        svg.line(x_of(k), y_of(g->miou.min), x_of(k), y_of(g->miou.max), series_colour(i), 1.5);
+      series.x.push_back(size), series.y.push_back(g->miou.mean);
+      series.y_lo.push_back(g->miou.min), series.y_hi.push_back(g->miou.max);
     }
-    if (points.size() > 1) svg.polyline(points, series_colour(i));
-    svg.line(left + plot_w + 8, top + 20 + 18 * double(i), left + plot_w + 28, top + 20 + 18 * double(i), series_colour(i), 3);
-    svg.text(left + plot_w + 34, top + 24 + 18 * double(i), plan.rows[rows[i]].label, 11);
+    plot.series.push_back(series);
   }
-  svg.line(left, y_of(0), left + plot_w, y_of(0), "#444");
-  return svg.str();
+  for (const GroupSummary& g : groups)  // the HR bound
+    if (g.size == 0 && !std::isnan(g.miou.mean)) plot.reference_lines.push_back({g.miou.mean, plan.rows[g.row].label});
+  plot.x.min = sizes.empty() ? 0 : *sizes.begin() - 4;
+  plot.x.max = sizes.empty() ? 1 : *sizes.rbegin() + 4;
+  for (int size : sizes) plot.x.ticks.push_back({double(size), size_text(size, plan.hr_size)});
+  return plot_svg(plot);
 }
 
 void write_experiment_report(const Plan& plan, const ExperimentResult& result, const std::string& dir) {

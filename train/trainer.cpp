@@ -396,14 +396,6 @@ std::vector<Part> batch_parts(int64_t B, int K) {
   return parts;
 }
 
-Labels slice_labels(const Labels& l, int64_t begin, int64_t end) {
-  const int64_t per = l.shape[1] * l.shape[2];
-  Labels out;
-  out.shape = {end - begin, l.shape[1], l.shape[2]};
-  out.data.assign(l.data.begin() + begin * per, l.data.begin() + end * per);
-  return out;
-}
-
 // The gradients of `params`, one after another (a part's contribution).
 void append_gradients(const std::vector<NamedParameter>& params, std::vector<float>& out) {
   for (const NamedParameter& p : params) {
@@ -445,7 +437,7 @@ Json TrainState::micro_batch_step(int stage, const Tensor& hr, const Tensor& ulr
   for (int k = r * K / N; k < (r + 1) * K / N; ++k) {
     const Part p = parts[size_t(k)];
     PartState s{slice(hr, 0, p.begin, p.end), ulr.defined() ? slice(ulr, 0, p.begin, p.end) : ulr,
-                slice_labels(labels, p.begin, p.end), float(double(p.end - p.begin) / double(B)), LossTerms{step}, {}};
+                labels.slice0(p.begin, p.end), float(double(p.end - p.begin) / double(B)), LossTerms{step}, {}};
     s.terms.check = false;
     own.push_back(std::move(s));
   }
