@@ -62,4 +62,16 @@ grep -qF '\x1b[31mred.png -> ' "$tmp/named.txt" || fail "the name is not shown e
 grep -q "$esc" "$tmp/named.txt" && fail "a raw ESC reached the output: $(cat -v "$tmp/named.txt")"
 [ -s "$tmp/named_out/${esc}[31mred_classes.png" ] || fail "no outputs for the oddly named file"
 
+# Every shipped 16x16 file loads in infer and eval like the others (the paper plan's PP-1, PP-2
+# and MMT-2 among them).
+for name in joint fjl1 mmt1 pp1 pp2 mmt2; do
+  sw="$src/weights/ulrnet-$name-16x16.safetensors"
+  "$bin" infer --weights "$sw" --input "$frame" --out "$tmp/shipped_$name" >/dev/null 2>"$tmp/shipped.err" ||
+    fail "infer with $sw failed: $(cat "$tmp/shipped.err")"
+  [ -s "$tmp/shipped_$name/train_000000_classes.png" ] || fail "infer with $sw wrote no class map"
+  "$bin" eval --weights "$sw" --count 4 --json >"$tmp/shipped.json" 2>"$tmp/shipped.err" ||
+    fail "eval with $sw failed: $(cat "$tmp/shipped.err")"
+  grep -q '"miou"' "$tmp/shipped.json" || fail "eval with $sw printed no mIoU"
+done
+
 finish cli_infer
