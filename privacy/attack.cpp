@@ -14,6 +14,8 @@ namespace {
 // The Cnn's working side for an input side (privacy/attack.h).
 int working_side(int side) { return side <= 32 ? 32 : 64; }
 
+constexpr int kGridCells = 4;  // the grid pooling's cells per side (privacy/attack.h)
+
 void check_data(const AttackData& d, const char* what, int classes) {
   if (d.size() == 0) return;
   const Shape& s = d.x.shape();
@@ -101,6 +103,9 @@ IdentityClassifier::IdentityClassifier(const AttackOptions& opt, int height, int
     head_ = LinearLayer(params_, "head", 3 * height * width, opt.classes, rng);
     return;
   }
+  if (opt.pool == AttackPool::Grid && working_side(height) != working_side(width))
+    throw Error("attack: input " + std::to_string(height) + "x" + std::to_string(width) +
+                " is not square; the Cnn's grid pooling takes square inputs");
   const int c = opt.width;
   auto add_conv = [&](int in, int out, int stride) {
     const std::string name = "conv" + std::to_string(convs_.size() + 1);
@@ -117,7 +122,8 @@ IdentityClassifier::IdentityClassifier(const AttackOptions& opt, int height, int
   add_conv(c, 2 * c, 2);
   add_conv(2 * c, 2 * c, 1);
   add_conv(2 * c, 2 * c, 1);
-  head_ = LinearLayer(params_, "head", 2 * c, opt.classes, rng);
+  const int cells = opt.pool == AttackPool::Grid ? kGridCells * kGridCells : 1;
+  head_ = LinearLayer(params_, "head", 2 * c * cells, opt.classes, rng);
 }
 
 Tensor IdentityClassifier::forward(const Tensor& x, bool training, Rng* rng) const {
@@ -132,7 +138,11 @@ Tensor IdentityClassifier::forward(const Tensor& x, bool training, Rng* rng) con
     const BatchNorm& bn = norms_[k];
     h = relu(batch_norm(convs_[k](h, nullptr), bn.weight, bn.bias, bn.running_mean, bn.running_var, training));
   }
-  Tensor pooled = global_max_pool(h);  // (N,2*width)
+  // (N,2*width) or, on the grid, (N,2*width*16): the 16x16 maps' 4x4 cells' maxima.
+  Tensor pooled = opt_.pool == AttackPool::Grid
+                      ? reshape(max_pool2d(h, int(h.size(3)) / kGridCells, int(h.size(3)) / kGridCells, 0),
+                                {h.size(0), -1})
+                      : global_max_pool(h);
   if (training && opt_.dropout > 0) {
     ULR_CHECK(rng != nullptr, "dropout in training needs an Rng");
     pooled = dropout(pooled, opt_.dropout, true, *rng);

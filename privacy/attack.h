@@ -6,7 +6,9 @@
 //           size is 64x64), a stride-2 3x3 conv to 2 x width and two more 3x3 convs at that
 //           size, each with batch norm and ReLU; global max pool (a small person anywhere in
 //           the frame is found by its strongest response, which an average over the frame would
-//           drown), dropout, linear to K. The maps are 16 or 32 wide: the engine's 3x3 kernels
+//           drown), or with `pool` Grid a max pool over a 4x4 grid of cells, flattened (for
+//           aligned inputs such as cropped faces, where where a feature lies is identity too;
+//           square inputs only), dropout, linear to K. The maps are 16 or 32 wide: the engine's 3x3 kernels
 //           run vectorised on widths that are multiples of 16 and many times slower on others.
 //   Linear  softmax regression on the pixels (flattened, centred on 0.5).
 // Training: AdamW, warmup then cosine learning rate, cross-entropy; augmentation per sample
@@ -31,11 +33,13 @@ struct AttackData {
 };
 
 enum class AttackKind : uint8_t { Cnn, Linear };
+enum class AttackPool : uint8_t { GlobalMax, Grid };  // the Cnn's pooling (above)
 
 struct AttackOptions {
   AttackKind kind = AttackKind::Cnn;
   int classes = 2;
   int width = 32;          // Cnn: channels of the stem
+  AttackPool pool = AttackPool::GlobalMax;
   int epochs = 12;
   int batch = 32;
   float lr = 2e-3f;

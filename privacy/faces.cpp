@@ -113,6 +113,7 @@ FacesReport run_faces(const FaceSet& faces, const FacesOptions& opt) {
         const int steps_per_epoch = (int(train.size()) + a.batch - 1) / a.batch;
         a.epochs = std::max(1, (opt.steps + steps_per_epoch - 1) / steps_per_epoch);
         a.width = 16;
+        a.pool = AttackPool::Grid;  // faces are aligned: where a feature lies counts
         a.lr = kind == 0 ? 1e-2f : 2e-3f;  // softmax regression takes larger steps
         a.weight_decay = kind == 0 ? 1e-2f : 1e-4f;
         a.seed = opt.seed + uint64_t(k);

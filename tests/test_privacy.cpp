@@ -141,6 +141,34 @@ TEST_CASE("an attack on trivially separable identities reaches 100 %, linear and
   }
 }
 
+// Identity by where a patch lies (upper or lower half; flips keep it), not by its colour: the
+// grid pooling keeps the layout that aligned faces carry.
+AttackData placed(int n, int side, uint64_t seed) {
+  AttackData d;
+  d.x = Tensor::full({n, 3, side, side}, 0.4f);
+  Rng rng(seed);
+  for (int i = 0; i < n; ++i) {
+    const int c = i % 2, y0 = c == 0 ? 3 + int(rng.below(2)) : side - 7 + int(rng.below(2));
+    const int x0 = 3 + int(rng.below(uint32_t(side - 9)));
+    d.label.push_back(c);
+    for (int ch = 0; ch < 3; ++ch)
+      for (int y = y0; y < y0 + 3; ++y)
+        for (int x = x0; x < x0 + 3; ++x) d.x.data()[((int64_t(i) * 3 + ch) * side + y) * side + x] = 0.95f;
+  }
+  return d;
+}
+
+TEST_CASE("the CNN's grid pooling identifies by position; it takes square inputs only") {
+  ThreadScope threads(2);
+  const AttackData train = placed(64, 16, 1), test = placed(40, 16, 2);
+  AttackOptions o;
+  o.classes = 2, o.epochs = 12, o.width = 8, o.lr = 5e-3f, o.pool = AttackPool::Grid;
+  const TrainedAttack t = train_attack(train, test, o);
+  CHECK(accuracy(*t.net, test) == 1.0);
+  Rng rng(1);
+  CHECK_THROWS_WITH(IdentityClassifier(o, 64, 32, rng), doctest::Contains("64x32 is not square"));
+}
+
 TEST_CASE("with shuffled training labels the attack stays at chance (no leak through order or splits)") {
   ThreadScope threads(2);
   AttackData train = coloured(192, 4, 16, 3);
