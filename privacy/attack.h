@@ -7,8 +7,8 @@
 //           size, each with batch norm and ReLU; global max pool (a small person anywhere in
 //           the frame is found by its strongest response, which an average over the frame would
 //           drown), or with `pool` Grid a max pool over a 4x4 grid of cells, flattened (for
-//           aligned inputs such as cropped faces, where where a feature lies is identity too;
-//           square inputs only), dropout, linear to K. The maps are 16 or 32 wide: the engine's 3x3 kernels
+//           aligned inputs such as cropped faces, whose layout is identity too; square inputs
+//           only); dropout, linear to K. The maps are 16 or 32 wide: the engine's 3x3 kernels
 //           run vectorised on widths that are multiples of 16 and many times slower on others.
 //   Linear  softmax regression on the pixels (flattened, centred on 0.5).
 // Training: AdamW, warmup then cosine learning rate, cross-entropy; augmentation per sample

@@ -73,5 +73,11 @@ for name in joint fjl1 mmt1 pp1 pp2 mmt2; do
     fail "eval with $sw failed: $(cat "$tmp/shipped.err")"
   grep -q '"miou"' "$tmp/shipped.json" || fail "eval with $sw printed no mIoU"
 done
+for name in joint-8x8 joint-32x32; do  # ours at the other input sizes: eval renders their frames
+  sw="$src/weights/ulrnet-$name.safetensors"
+  "$bin" eval --weights "$sw" --count 4 --json >"$tmp/shipped.json" 2>"$tmp/shipped.err" ||
+    fail "eval with $sw failed: $(cat "$tmp/shipped.err")"
+  grep -q '"miou"' "$tmp/shipped.json" || fail "eval with $sw printed no mIoU"
+done
 
 finish cli_infer
