@@ -2,11 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "engine/error.h"
 #include "engine/rng.h"
 
 namespace ulr {
+
+Interval wilson_interval(int64_t k, int64_t n, double z) {
+  if (n < 1 || k < 0 || k > n)
+    throw Error("wilson interval: " + std::to_string(k) + " successes of " + std::to_string(n) +
+                " trials (want 0 <= k <= n, n >= 1)");
+  const double p = double(k) / double(n), z2 = z * z, nn = double(n);
+  const double centre = p + z2 / (2 * nn);
+  const double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+  const double denom = 1 + z2 / nn;
+  // Clamped: at k = 0 and k = n the bound is 0 or 1 up to rounding.
+  return {std::max(0.0, (centre - half) / denom), std::min(1.0, (centre + half) / denom)};
+}
 
 double quantile_sorted(const std::vector<double>& sorted, double q) {
   ULR_CHECK(!sorted.empty() && q >= 0 && q <= 1, "quantile_sorted: needs values and 0 <= q <= 1");

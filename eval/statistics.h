@@ -1,9 +1,21 @@
-// Statistics for comparing runs: the paired bootstrap interval of a mean difference.
+// Statistics for comparing runs and rates: the paired bootstrap interval of a mean difference, and
+// the Wilson score interval of a proportion (navigation success, attack accuracy).
 #pragma once
 #include <cstdint>
 #include <vector>
 
 namespace ulr {
+
+// z of a two-sided 95 % normal interval.
+constexpr double kZ95 = 1.959963984540054;
+
+// The Wilson score interval of k successes in n trials (0 <= k <= n, n >= 1):
+// (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), p = k/n, clamped to [0, 1]. Throws
+// Error otherwise.
+struct Interval {
+  double lo = 0, hi = 1;
+};
+Interval wilson_interval(int64_t k, int64_t n, double z = kZ95);
 
 struct BootstrapInterval {
   double mean = 0;        // of the values themselves

@@ -4,11 +4,10 @@
 #include <cmath>
 
 #include "data/classes.h"
+#include "eval/statistics.h"
 
 namespace ulr::nav {
 namespace {
-
-constexpr double kZ95 = 1.959963984540054;
 
 // Whether one of `candidates` (instance indices) is hit first by the centre ray of some pixel
 // of the view from `pose`.
@@ -87,12 +86,8 @@ EpisodeResult score_episode(const NavTask& t, const NavSettings& s, const Trajec
 Interval proportion_interval(int successes, int n) {
   Interval i;
   if (n <= 0) return i;
-  const double p = double(successes) / n, z2 = kZ95 * kZ95;
-  const double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-  const double half = kZ95 * std::sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
-  i.mean = p;
-  i.lo = std::max(0.0, centre - half);
-  i.hi = std::min(1.0, centre + half);
+  const ulr::Interval w = wilson_interval(successes, n);
+  i.mean = double(successes) / n, i.lo = w.lo, i.hi = w.hi;
   return i;
 }
 

@@ -6,13 +6,11 @@
 
 #include "engine/json.h"
 #include "engine/tensor.h"
+#include "eval/statistics.h"  // wilson_interval, kZ95
 
 namespace ulr {
 
-// z of a two-sided 95 % normal interval.
-constexpr double kZ95 = 1.959963984540054;
-
-// An accuracy with its 95 % Wilson score interval: hits of n trials.
+// An accuracy with its 95 % Wilson score interval (eval/statistics.h): hits of n trials.
 struct Accuracy {
   int64_t hits = 0, n = 0;
   double rate() const { return n ? double(hits) / double(n) : 0.0; }
@@ -21,12 +19,6 @@ struct Accuracy {
   Json to_json() const;  // {"accuracy", "ci95": [lo, hi], "hits", "n"}
 };
 
-// The Wilson score interval of k successes in n trials (0 <= k <= n, n >= 1):
-// (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), p = k/n. Throws Error otherwise.
-struct Interval {
-  double lo = 0, hi = 1;
-};
-Interval wilson_interval(int64_t k, int64_t n, double z = kZ95);
 
 // Whether each row's label is among its k largest logits: logits (N,K), labels (N). A tie with
 // the label's logit counts against it (the label ranks below every equal logit), so constant
