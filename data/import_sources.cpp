@@ -7,6 +7,7 @@
 #include "data/import.h"
 #include "engine/error.h"
 #include "engine/fileio.h"
+#include "engine/image.h"
 #include "engine/printable.h"
 
 namespace ulr {
@@ -135,17 +136,6 @@ std::vector<ImportItem> list_nyu_png(const ImportSpec& spec) {
   return items;
 }
 
-bool has_image_extension(const std::string& file, std::string& stem) {
-  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
-    const std::string e = ext;
-    if (file.size() > e.size() && file.compare(file.size() - e.size(), e.size(), e) == 0) {
-      stem = file.substr(0, file.size() - e.size());
-      return true;
-    }
-  }
-  return false;
-}
-
 std::vector<ImportItem> list_folder_pairs(const ImportSpec& spec) {
   if (!valid_sample_name(spec.split))
     throw Error("folder: bad split name '" + printable(spec.split) +
@@ -153,8 +143,8 @@ std::vector<ImportItem> list_folder_pairs(const ImportSpec& spec) {
   std::vector<ImportItem> items;
   std::map<std::string, std::string> first_with_stem;
   for (const std::string& file : list_folder(spec.images)) {
-    std::string stem;
-    if (!has_image_extension(file, stem)) continue;
+    const std::string stem = image_stem(file);
+    if (stem.empty()) continue;
     ImportItem item;
     item.name = stem;
     item.split = spec.split;

@@ -379,14 +379,16 @@ Image tensor_to_image(const Tensor& chw) {
   return img;
 }
 
-bool has_image_extension(const std::string& name) {
+std::string image_stem(const std::string& name) {
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   for (const char* ext : {".png", ".jpg", ".jpeg"}) {
     const size_t n = std::string(ext).size();
-    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return true;
+    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return name.substr(0, name.size() - n);
   }
-  return false;
+  return std::string();
 }
+
+bool has_image_extension(const std::string& name) { return !image_stem(name).empty(); }
 
 }  // namespace ulr

@@ -67,7 +67,10 @@ Image read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels
 // 10.
 constexpr int kMaxJpegScans = 100;
 
-// Whether a file name ends in .png, .jpg or .jpeg (any case): the names read as images.
+// The name without its image extension when it ends in .png, .jpg or .jpeg (any case), else "":
+// the names read as images. "IMG_1.JPG" -> "IMG_1"; "notes.txt" and ".png" -> "".
+std::string image_stem(const std::string& name);
+// Whether image_stem(name) is not empty.
 bool has_image_extension(const std::string& name);
 
 // Writes a PNG atomically. Throws Error("PATH: ...") on failure.

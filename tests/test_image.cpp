@@ -205,6 +205,17 @@ TEST_CASE("a JPEG opening with fill bytes is walked like any JPEG: its Huffman t
   CHECK(back.height == 12);
 }
 
+TEST_CASE("image names: .png, .jpg and .jpeg in any case, the stem kept as written") {
+  CHECK(image_stem("a.png") == "a");
+  CHECK(image_stem("IMG_0001.JPG") == "IMG_0001");
+  CHECK(image_stem("scan.v2.Jpeg") == "scan.v2");
+  CHECK(image_stem(".png") == "");
+  CHECK(image_stem("notes.txt") == "");
+  CHECK(image_stem("png") == "");
+  CHECK(has_image_extension("b.PNG"));
+  CHECK_FALSE(has_image_extension("b.png.bak"));
+}
+
 TEST_CASE("formats other than PNG and JPEG are refused, whatever the file's name") {
   TempDir dir("ulrseg_test_image");
   // 256 bytes: a 4x4 24-bit uncompressed TGA, zero-padded (stb would decode it).

@@ -344,7 +344,7 @@ TEST_CASE("folder import: images + label PNGs + a class-map JSON") {
   const std::string images = root.path + "/img", labels = root.path + "/lab", map = root.path + "/map.json";
   make_dirs(images), make_dirs(labels);
   write_png(images + "/a.png", pattern(6, 6, 1));
-  write_jpg(images + "/b.jpg", pattern(6, 6, 2));
+  write_jpg(images + "/b.JPG", pattern(6, 6, 2));  // a camera's upper-case name
   write_png(labels + "/a.png", label_pattern(6, 6, 0, 9));
   write_png(labels + "/b.png", label_pattern(6, 6, 3, 9));
   auto write_map = [&](const std::string& text) { write_file_atomic(map, text.data(), text.size()); };
