@@ -96,7 +96,9 @@ std::string tiny_plan(const std::string& dir) {
   put(path, R"({"title": "tiny", "test_views": 8, "seeds": [1, 2], "runs": [
       {"name": "fjl1", "label": "FJL-1", "config": ")" + dir + R"(/fjl1.json", "sizes": [16], "paper": {"16": 0.265}},
       {"name": "mmt1", "label": "MMT-1", "config": ")" + dir + R"(/mmt1.json", "sizes": [16]}],
-    "paired": [{"a": "fjl1", "b": "mmt1", "size": 16}]})");
+    "paired": [{"a": "fjl1", "b": "mmt1", "size": 16},
+               {"a": "fjl1", "b": "mmt1", "size": 16, "seeds": [1]},
+               {"a": "fjl1", "b": "mmt1", "size": 16, "seeds": [2]}]})");
   return path;
 }
 
@@ -195,6 +197,8 @@ TEST_CASE("a plan is checked before anything trains: unknown keys, methods, size
                     "p.json: row 'a': size 24 does not divide the HR size 64");
   CHECK_THROWS_WITH(Plan::from_json(plan_with("{" + base + "}", R"(, "paired": [{"a": "a", "b": "b", "size": 16}])"), "p.json"),
                     "p.json: paired[0]: no row is named 'b'");
+  CHECK_THROWS_WITH(Plan::from_json(plan_with("{" + base + "}", R"(, "paired": [{"a": "a", "b": "a", "size": 16, "seeds": [2]}])"), "p.json"),
+                    "p.json: paired[0]: seeds: row 'a' has no seed 2 at size 16");
   CHECK_THROWS_WITH(Plan::from_json(plan_with("{" + base + "}, {" + base + "}"), "p.json"),
                     "p.json: runs[1]: name 'a' is used twice");
   CHECK_THROWS_WITH(Plan::from_json(Json::parse(R"({"runs": [{)" + base + "}]}"), "p.json"),
@@ -250,6 +254,19 @@ TEST_CASE("the runner trains a plan, skips finished runs, resumes interrupted on
   CHECK(md.find("| FJL-1 | 16×16 | 2/2 (1, 2) |") != std::string::npos);
   CHECK(md.find("| 0.265 |") != std::string::npos);
   CHECK(md.find("| FJL-1 − MMT-1 | 16×16 | test | 8 | 1, 2 / 1, 2 |") != std::string::npos);
+  // A pair limited to one seed compares those runs alone; the mean over both seeds is the mean
+  // of the two one-seed differences (per view, each row's seeds are averaged first).
+  CHECK(md.find("| FJL-1 − MMT-1 | 16×16 | test | 8 | 2 / 2 |") != std::string::npos);
+  const std::vector<PairedComparison> pairs = paired_comparisons(plan, again);
+  REQUIRE(pairs.size() == 6);  // three pairs x (val, test)
+  for (size_t split = 0; split < 2; ++split) {
+    const PairedComparison &both = pairs[split], &one = pairs[2 + split], &two = pairs[4 + split];
+    CHECK((both.done && one.done && two.done));
+    CHECK(one.seeds_a == std::vector<int64_t>{1});
+    CHECK(two.seeds_b == std::vector<int64_t>{2});
+    CHECK(both.mean == doctest::Approx((one.mean + two.mean) / 2).epsilon(1e-12));
+    CHECK(one.mean != two.mean);
+  }
   const Json results = Json::parse(text_of(dir + "/out/results.json"));
   CHECK(results.at("complete").as_bool());
   CHECK(results.at("groups").items().size() == 2);

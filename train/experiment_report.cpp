@@ -79,6 +79,18 @@ const GroupSummary* find_group(const std::vector<GroupSummary>& groups, size_t r
   return nullptr;
 }
 
+// A group's evaluated runs of the given seeds (all when `seeds` is empty), their seeds in `got`.
+std::vector<size_t> runs_of_seeds(const ExperimentResult& result, const GroupSummary& g,
+                                  const std::vector<int64_t>& seeds, std::vector<int64_t>& got) {
+  std::vector<size_t> runs;
+  for (size_t i : g.runs) {
+    const int64_t seed = result.runs[i].run.seed;
+    if (seeds.empty() || std::find(seeds.begin(), seeds.end(), seed) != seeds.end())
+      runs.push_back(i), got.push_back(seed);
+  }
+  return runs;
+}
+
 // Per view, the mean over a group's evaluated runs of their per-view mIoU on `split`.
 std::vector<double> mean_view_miou(const ExperimentResult& result, const std::vector<size_t>& runs, bool test) {
   std::vector<double> sum;
@@ -154,15 +166,19 @@ std::vector<PairedComparison> paired_comparisons(const Plan& plan, const Experim
       }
       const GroupSummary* a = find_group(groups, ra, pair.size);
       const GroupSummary* b = find_group(groups, rb, pair.size);
-      if (a && b && !a->runs.empty() && !b->runs.empty()) {
-        c.seeds_a = a->seeds, c.seeds_b = b->seeds;
+      std::vector<size_t> runs_a, runs_b;
+      if (a) runs_a = runs_of_seeds(result, *a, pair.seeds, c.seeds_a);
+      if (b) runs_b = runs_of_seeds(result, *b, pair.seeds, c.seeds_b);
+      if (!runs_a.empty() && !runs_b.empty()) {
         const bool test = c.split == "test";
-        const std::vector<double> va = mean_view_miou(result, a->runs, test), vb = mean_view_miou(result, b->runs, test);
+        const std::vector<double> va = mean_view_miou(result, runs_a, test), vb = mean_view_miou(result, runs_b, test);
         std::vector<double> diff;
         for (size_t k = 0; k < std::min(va.size(), vb.size()); ++k) diff.push_back(va[k] - vb[k]);
         const BootstrapInterval ci = bootstrap_mean(diff, 10000, 1);
         c.views = ci.count, c.mean = ci.mean, c.lo = ci.lo, c.hi = ci.hi;
-        c.done = a->runs.size() == a->planned && b->runs.size() == b->planned;
+        const size_t want_a = pair.seeds.empty() ? a->planned : pair.seeds.size();
+        const size_t want_b = pair.seeds.empty() ? b->planned : pair.seeds.size();
+        c.done = runs_a.size() == want_a && runs_b.size() == want_b;
       }
       out.push_back(c);
     }

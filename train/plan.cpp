@@ -1,5 +1,6 @@
 #include "train/plan.h"
 
+#include <algorithm>
 #include <set>
 
 #include "engine/error.h"
@@ -156,14 +157,20 @@ Plan Plan::from_json(const Json& j, const std::string& path) {
     for (size_t i = 0; i < paired.size(); ++i) {
       const std::string where = path + ": paired[" + std::to_string(i) + "]";
       const Json& p = paired.items()[i];
-      allow_keys(p, where, {"a", "b", "size"});
-      Pair pair{text_of(p, "a", where, ""), text_of(p, "b", where, ""), int(integer_of(p.get("size"), where + ": size", 1, 256))};
+      allow_keys(p, where, {"a", "b", "size", "seeds"});
+      Pair pair{text_of(p, "a", where, ""), text_of(p, "b", where, ""), int(integer_of(p.get("size"), where + ": size", 1, 256)), {}};
+      if (!p.get("seeds").is_null()) pair.seeds = integers_of<int64_t>(p.get("seeds"), where + ": seeds", 0, 2147483647);
       for (const std::string* name : {&pair.a, &pair.b}) {
         const PlanRow* row = plan.find_row(*name);
         if (!row) throw Error(where + ": no row is named '" + *name + "'");
         bool has = false;
         for (int s : row->sizes) has = has || s == pair.size;
         if (!has) throw Error(where + ": row '" + *name + "' has no runs at size " + std::to_string(pair.size));
+        const std::vector<int64_t>& listed = row->seeds_for(pair.size);
+        for (int64_t seed : pair.seeds)
+          if (std::find(listed.begin(), listed.end(), seed) == listed.end())
+            throw Error(where + ": seeds: row '" + *name + "' has no seed " + std::to_string(seed) + " at size " +
+                        std::to_string(pair.size));
       }
       plan.paired.push_back(pair);
     }

@@ -45,10 +45,12 @@ struct Plan {
   std::string title;
   int hr_size = 64;             // HR size of every run: scale = hr_size / input size
   int test_views = 1000;        // views of the test split every run is evaluated on
-  // Pairs of rows compared view by view at an input size: {a, b, size} (a - b).
+  // Pairs of rows compared view by view at an input size: {a, b, size} (a - b), over the
+  // seeds both rows list there, or only over `seeds` (a same-seed comparison of two rows).
   struct Pair {
     std::string a, b;
     int size = 0;
+    std::vector<int64_t> seeds;  // empty: every seed of each row
   };
   std::vector<Pair> paired;
   std::vector<PlanRow> rows;
