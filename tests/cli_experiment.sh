@@ -58,6 +58,13 @@ run --out "$tmp/killed" 2>"$tmp/rest.err" || fail "continued plan failed: $(cat 
 "$bin" experiment --plan "$tmp/plan.json" --out "$tmp/whole" --status >"$tmp/status" 2>&1
 grep -q "fjl1-16x16-s2 *finished *70/70 *evaluated" "$tmp/status" || fail "--status: $(cat "$tmp/status")"
 
+# The shipped paper plan resolves: every config, override and reused weights file of it.
+(cd "$src" && "$bin" experiment --plan configs/paper.json --out "$tmp/paper" --status) >"$tmp/paper.status" 2>&1 ||
+  fail "configs/paper.json: $(cat "$tmp/paper.status")"
+grep -q "^hr-64x64-s1 *reused *3400/3400" "$tmp/paper.status" || fail "paper plan --status: $(head -3 "$tmp/paper.status")"
+[ "$(grep -cE ' (missing|partial|finished|reused) ' "$tmp/paper.status")" = 37 ] ||
+  fail "paper plan: expected 37 runs, got: $(cat "$tmp/paper.status")"
+
 # Bad plans and flags.
 echo '{"runs": [{"name": "a", "config": "x.json", "sizes": [16], "seeds": [1], "lr": 1}]}' >"$tmp/bad.json"
 expect_error 1 "$tmp/bad.json: runs[0]: unknown key 'lr'" "$bin" experiment --plan "$tmp/bad.json" --out "$tmp/o"
