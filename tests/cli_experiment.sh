@@ -65,6 +65,21 @@ grep -q "^hr-64x64-s1 *reused *3400/3400" "$tmp/paper.status" || fail "paper pla
 [ "$(grep -cE ' (missing|partial|finished|reused) ' "$tmp/paper.status")" = 37 ] ||
   fail "paper plan: expected 37 runs, got: $(cat "$tmp/paper.status")"
 
+# tools/paper_class_diff.py on a hand-worked report: IoU x 0.5 against 0.3 over the two classes
+# counted (z is NaN in both) is a share of +0.1; a's matrix holds 4 x pixels, predicts x on 5, 3 right.
+cat >"$tmp/report.json" <<'JSON'
+{"runs": [
+ {"row": "a", "size": 16, "seed": 1, "test": {"iou": {"x": 0.5, "y": 0.2, "z": null},
+  "confusion": [[3, 1, 0], [2, 4, 0], [0, 0, 0]]}},
+ {"row": "b", "size": 16, "seed": 1, "test": {"iou": {"x": 0.3, "y": 0.2, "z": null},
+  "confusion": [[4, 0, 0], [1, 5, 0], [0, 0, 0]]}}]}
+JSON
+python3 "$src/tools/paper_class_diff.py" "$tmp/report.json" a b >"$tmp/diff.txt" 2>&1 || fail "paper_class_diff: $(cat "$tmp/diff.txt")"
+grep -qE '^x +0\.500 +0\.300 +\+0\.1000 +4 +5 +3 +5 +4$' "$tmp/diff.txt" || fail "paper_class_diff x: $(cat "$tmp/diff.txt")"
+grep -qE '^mIoU +\+0\.1000' "$tmp/diff.txt" || fail "paper_class_diff total: $(cat "$tmp/diff.txt")"
+grep -q '^z ' "$tmp/diff.txt" && fail "paper_class_diff counts a class that is NaN in both"
+expect_error 1 "paper_class_diff: c at 16x16: no evaluated runs" python3 "$src/tools/paper_class_diff.py" "$tmp/report.json" a c
+
 # Bad plans and flags.
 echo '{"runs": [{"name": "a", "config": "x.json", "sizes": [16], "seeds": [1], "lr": 1}]}' >"$tmp/bad.json"
 expect_error 1 "$tmp/bad.json: runs[0]: unknown key 'lr'" "$bin" experiment --plan "$tmp/bad.json" --out "$tmp/o"
