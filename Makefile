@@ -32,7 +32,7 @@ weights: build
 	@THREADS=$(JOBS) bash scripts/train_weights.sh $(BUILD)/ulrseg
 
 # The paper's comparison (configs/paper.json): every method, ablation, input size and seed, about
-# 32 trainings, PP-1 and 4 reused shipped runs (about 14 h on 2 cores; run it again after a stop and it continues), then
+# 32 trainings, PP-1 and 4 reused shipped runs (about 14 core-hours, 7 h on 2 cores; run it again after a stop and it continues), then
 # runs/paper/results.{json,md} and the charts. PAPER_JOBS trainings side by side.
 PAPER_JOBS ?= 2
 paper: build
