@@ -19,7 +19,6 @@ struct Accuracy {
   Json to_json() const;  // {"accuracy", "ci95": [lo, hi], "hits", "n"}
 };
 
-
 // Whether each row's label is among its k largest logits: logits (N,K), labels (N). A tie with
 // the label's logit counts against it (the label ranks below every equal logit), so constant
 // logits score nothing. Throws Error when shapes differ, k < 1 or a label is outside [0, K).

@@ -64,20 +64,20 @@ grep -q "$esc" "$tmp/named.txt" && fail "a raw ESC reached the output: $(cat -v 
 
 # Every shipped 16x16 file loads in infer and eval like the others (the paper plan's PP-1, PP-2
 # and MMT-2 among them).
+shipped_eval() {
+  "$bin" eval --weights "$1" --count 4 --json >"$tmp/shipped.json" 2>"$tmp/shipped.err" ||
+    fail "eval with $1 failed: $(cat "$tmp/shipped.err")"
+  grep -q '"miou"' "$tmp/shipped.json" || fail "eval with $1 printed no mIoU"
+}
 for name in joint fjl1 mmt1 pp1 pp2 mmt2; do
   sw="$src/weights/ulrnet-$name-16x16.safetensors"
   "$bin" infer --weights "$sw" --input "$frame" --out "$tmp/shipped_$name" >/dev/null 2>"$tmp/shipped.err" ||
     fail "infer with $sw failed: $(cat "$tmp/shipped.err")"
   [ -s "$tmp/shipped_$name/train_000000_classes.png" ] || fail "infer with $sw wrote no class map"
-  "$bin" eval --weights "$sw" --count 4 --json >"$tmp/shipped.json" 2>"$tmp/shipped.err" ||
-    fail "eval with $sw failed: $(cat "$tmp/shipped.err")"
-  grep -q '"miou"' "$tmp/shipped.json" || fail "eval with $sw printed no mIoU"
+  shipped_eval "$sw"
 done
 for name in joint-8x8 joint-32x32; do  # ours at the other input sizes: eval renders their frames
-  sw="$src/weights/ulrnet-$name.safetensors"
-  "$bin" eval --weights "$sw" --count 4 --json >"$tmp/shipped.json" 2>"$tmp/shipped.err" ||
-    fail "eval with $sw failed: $(cat "$tmp/shipped.err")"
-  grep -q '"miou"' "$tmp/shipped.json" || fail "eval with $sw printed no mIoU"
+  shipped_eval "$src/weights/ulrnet-$name.safetensors"
 done
 
 finish cli_infer
