@@ -65,6 +65,11 @@ grep -q "^hr-64x64-s1 *reused *3400/3400" "$tmp/paper.status" || fail "paper pla
 [ "$(grep -cE ' (missing|partial|finished|reused) ' "$tmp/paper.status")" = 37 ] ||
   fail "paper plan: expected 37 runs, got: $(cat "$tmp/paper.status")"
 
+# tools/logged_hours.py counts the runs' training time as the runner does (results.json).
+got=$(python3 "$src/tools/logged_hours.py" "$tmp"/whole/runs/*/metrics.jsonl | awk '$NF == "total" { print $3 }')
+want=$(python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["train_hours"] * 3600))' "$tmp/whole/results.json")
+[ -n "$got" ] && [ "$got" = "$want" ] || fail "logged_hours: $got s, the runner's train_hours: $want s"
+
 # tools/paper_class_diff.py on a hand-worked report: IoU x 0.5 against 0.3 over the two classes
 # counted (z is NaN in both) is a share of +0.1; a's matrix holds 4 x pixels, predicts x on 5, 3 right.
 cat >"$tmp/report.json" <<'JSON'
